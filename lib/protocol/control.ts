@@ -1,0 +1,80 @@
+/**
+ * The control channel (channel 0) of every link, and the meta-object that describes a service. See
+ * docs/PROTOCOL.md for the wire-level description of each message.
+ */
+import { PROTOCOL_VERSION } from './header.js';
+
+/** Channel 0 belongs to the link itself: handshake, bind, unbind, ping. */
+export const CONTROL_CHANNEL = 0;
+/** A service's main object. */
+export const MAIN_OBJECT = 1;
+/** Member ids from here on are the service's own methods, signals and properties; below are reserved. */
+export const FIRST_MEMBER_ACTION = 100;
+
+/** Actions of the control channel (object 0). */
+export const ControlAction = {
+  /** Call `{ name }` → Reply `BindReply`. */
+  bind: 1,
+  /** Call `{ channel }` → Reply nothing. */
+  unbind: 2,
+  /** Call nothing → Reply nothing; a liveness probe. */
+  ping: 3,
+  /** Post `ChannelClosedNotice`, acceptor → initiator: the binding ended on the far side. */
+  channelClosed: 4,
+} as const;
+export type ControlAction = (typeof ControlAction)[keyof typeof ControlAction];
+
+/** Body of the Capability frames exchanged first on every link. */
+export interface CapabilityBody {
+  protocol: number;
+  /** Optional features this side supports; unknown keys are ignored by peers. */
+  features: Record<string, boolean>;
+}
+
+export function localCapability(): CapabilityBody {
+  return { protocol: PROTOCOL_VERSION, features: { channels: true } };
+}
+
+export interface MetaMethod {
+  id: number;
+  name: string;
+  /** The number of arguments a call must carry. */
+  arity: number;
+}
+
+export interface MetaSignal {
+  id: number;
+  name: string;
+}
+
+export interface MetaProperty {
+  id: number;
+  name: string;
+  readOnly: boolean;
+}
+
+/** What a bound client learns of a service: names to numeric ids, fetched once at bind. */
+export interface MetaObject {
+  name: string;
+  methods: MetaMethod[];
+  signals: MetaSignal[];
+  properties: MetaProperty[];
+}
+
+export interface BindRequest {
+  name: string;
+}
+
+export interface BindReply {
+  channel: number;
+  metaObject: MetaObject;
+}
+
+export interface UnbindRequest {
+  channel: number;
+}
+
+export interface ChannelClosedNotice {
+  channel: number;
+  error: { code: string; message: string };
+}

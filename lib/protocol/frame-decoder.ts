@@ -1,0 +1,111 @@
+/**
+ * Incremental frame decoder for byte-stream transports (TCP, TLS). It is a two-state machine in the manner of
+ * ws's Receiver: READ_HEADER waits for 28 bytes and checks them, READ_BODY waits for the announced body. It counts
+ * buffered bytes, consumes exactly what a frame needs, and hands out a subarray of the incoming chunk when a frame
+ * lies within one chunk (the common case) rather than copying.
+ *
+ * Errors are thrown as ProtocolError from `push`; the caller closes the link. After an error the decoder refuses
+ * further input.
+ */
+import { ProtocolError } from './errors.js';
+import { checkHeader, DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from './header.js';
+
+const READ_HEADER = 0;
+const READ_BODY = 1;
+const FAILED = 2;
+
+export interface FrameDecoderOptions {
+  /** Largest body accepted, in bytes; a larger size field fails the link before anything is allocated. */
+  maxBodySize?: number;
+}
+
+export class FrameDecoder {
+  private readonly maxBodySize: number;
+  private readonly chunks: Uint8Array[] = [];
+  private bufferedBytes = 0;
+  private state = READ_HEADER;
+  /** Total length (header + body) of the frame being read, once its header has been checked. */
+  private frameLength = 0;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  }
+
+  /** Bytes received but not yet part of a complete frame. A link closing with this > 0 was cut mid-frame. */
+  get pendingBytes(): number {
+    return this.bufferedBytes;
+  }
+
+  /** Feeds bytes; calls `onFrame` for each complete frame, in order. Throws ProtocolError on a bad header. */
+  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+    if (this.state === FAILED) throw new ProtocolError('decoder already failed');
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    try {
+      for (;;) {
+        if (this.state === READ_HEADER) {
+          if (this.bufferedBytes < HEADER_SIZE) return;
+          this.readHeader();
+        } else {
+          if (this.bufferedBytes < this.frameLength) return;
+          onFrame(this.consume(this.frameLength));
+          this.state = READ_HEADER;
+        }
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) this.fail();
+      throw err;
+    }
+  }
+
+  private readHeader(): void {
+    const first = this.chunks[0]!;
+    // Peek at the header without consuming it, so a frame inside one chunk can later be sliced out whole.
+    const header = first.length >= HEADER_SIZE ? first : this.peek(HEADER_SIZE);
+    const bodySize = checkHeader(header, 0, this.maxBodySize);
+    this.frameLength = HEADER_SIZE + bodySize;
+    this.state = READ_BODY;
+  }
+
+  /** Copies the first `n` buffered bytes without consuming them (only used for a header split across chunks). */
+  private peek(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    for (const chunk of this.chunks) {
+      const take = Math.min(chunk.length, n - filled);
+      out.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (filled === n) break;
+    }
+    return out;
+  }
+
+  /** Removes and returns the first `n` buffered bytes: a subarray when they lie in one chunk, a copy otherwise. */
+  private consume(n: number): Uint8Array {
+    this.bufferedBytes -= n;
+    const first = this.chunks[0]!;
+    if (n === first.length) return this.chunks.shift()!;
+    if (n < first.length) {
+      this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length, n - filled);
+      out.set(take === chunk.length ? chunk : chunk.subarray(0, take), filled);
+      filled += take;
+      if (take === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(take);
+    }
+    return out;
+  }
+
+  private fail(): void {
+    this.state = FAILED;
+    this.chunks.length = 0;
+    this.bufferedBytes = 0;
+  }
+}

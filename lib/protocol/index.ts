@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './header.js';
+export * from './codec.js';
+export * from './frame-decoder.js';
+export * from './control.js';

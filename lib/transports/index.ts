@@ -1,0 +1,5 @@
+export type { Link, Listener, Transport, ConnectOptions, ListenOptions, LinkOptions } from './transport.js';
+export { BaseLink } from './base-link.js';
+export { MemoryTransport } from './memory.js';
+export { TcpTransport, TcpLink } from './tcp.js';
+export { TransportRegistry, defaultTransports } from './registry.js';

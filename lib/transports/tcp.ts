@@ -1,0 +1,140 @@
+/**
+ * `tcp://host:port` over node:net. Nagle is off (`noDelay`), a tick's frames go out in one `write` of one
+ * combined buffer, and backpressure is honoured: `congested` is true while the socket holds more than its
+ * high-water mark, and `pause()` stops reading so a slow consumer slows its producer instead of buffering.
+ */
+import net from 'node:net';
+import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { BaseLink } from './base-link.js';
+import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
+
+export class TcpLink extends BaseLink {
+  private readonly socket: net.Socket;
+  private readonly decoder: FrameDecoder;
+  private readonly onFrameBound = (frame: Uint8Array): void => this.deliver(frame);
+
+  constructor(socket: net.Socket, remote: string, options: LinkOptions = {}) {
+    super(remote);
+    this.socket = socket;
+    this.decoder = new FrameDecoder(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize });
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('drain', () => this.drained());
+    socket.on('error', (err) => this.lost(new ConnectionLostError(`tcp link to ${remote} failed: ${err.message}`)));
+    socket.on('close', () => {
+      const cut = this.decoder.pendingBytes > 0 ? ` with ${this.decoder.pendingBytes} bytes of a partial frame` : '';
+      this.lost(new ConnectionLostError(`tcp link to ${remote} closed by peer${cut}`));
+    });
+  }
+
+  override get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  protected writeFrames(frames: Uint8Array[]): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+  }
+
+  protected closeTransport(reason: QiError): void {
+    // A local close lets written data drain (end); a failure or protocol violation cuts the link at once.
+    if (reason instanceof ClosedError) this.socket.end();
+    else this.socket.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.decoder.push(chunk, this.onFrameBound);
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
+    }
+  };
+}
+
+export class TcpTransport implements Transport {
+  readonly scheme = 'tcp';
+
+  connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
+    const { host, port } = hostAndPort(url);
+    return new Promise<Link>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(new ClosedError(`connect to ${url.href} aborted`));
+      const socket = net.connect({ host, port });
+      const cleanup = (): void => {
+        socket.off('connect', onConnect);
+        socket.off('error', onError);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onConnect = (): void => {
+        cleanup();
+        resolve(new TcpLink(socket, `tcp://${formatHost(host)}:${port}`, options));
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        socket.destroy();
+        reject(new TransportError(`cannot connect to ${url.href}: ${err.message}`));
+      };
+      const onAbort = (): void => {
+        cleanup();
+        socket.destroy();
+        reject(new ClosedError(`connect to ${url.href} aborted`));
+      };
+      socket.once('connect', onConnect);
+      socket.once('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
+    const { host, port } = hostAndPort(url, { allowZeroPort: true });
+    const links = new Set<Link>();
+    const server = net.createServer((socket) => {
+      const remote = `tcp://${formatHost(socket.remoteAddress ?? 'unknown')}:${socket.remotePort ?? 0}`;
+      const link = new TcpLink(socket, remote, options);
+      links.add(link);
+      socket.once('close', () => links.delete(link));
+      onLink(link);
+    });
+    return new Promise<Listener>((resolve, reject) => {
+      server.once('error', (err) => reject(new TransportError(`cannot listen on ${url.href}: ${err.message}`)));
+      server.listen({ host, port }, () => {
+        const address = server.address() as net.AddressInfo;
+        let closing: Promise<void> | undefined;
+        resolve({
+          url: `tcp://${formatHost(address.address)}:${address.port}`,
+          close: () => {
+            closing ??= new Promise<void>((done) => {
+              server.close(() => done());
+              for (const link of links) link.close();
+            });
+            return closing;
+          },
+        });
+      });
+    });
+  }
+}
+
+/** Host and port of a tcp-like URL, or a TransportError that names the URL. */
+export function hostAndPort(url: URL, { allowZeroPort = false } = {}): { host: string; port: number } {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!host) throw new TransportError(`missing host in '${url.href}'`);
+  if (!url.port) throw new TransportError(`missing port in '${url.href}'`);
+  const port = Number(url.port);
+  if (!allowZeroPort && port === 0) throw new TransportError(`port 0 cannot be connected to in '${url.href}'`);
+  if (!/^[A-Za-z0-9.\-:]+$/.test(host)) throw new TransportError(`bad host '${host}' in '${url.href}'`);
+  return { host, port };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

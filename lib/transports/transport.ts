@@ -1,0 +1,62 @@
+/**
+ * The transport plugin interface. A transport knows one URL scheme and moves whole frames; nothing above it
+ * knows sockets. See docs/ARCHITECTURE.md for how links are used by the actors.
+ */
+import type { QiError } from '../protocol/errors.js';
+
+export interface LinkOptions {
+  /** Largest frame body accepted from the peer, in bytes (default 16 MiB). */
+  maxBodySize?: number;
+}
+
+export interface ConnectOptions extends LinkOptions {
+  /** Aborting gives up a connection attempt under way; the promise rejects with a ClosedError. */
+  signal?: AbortSignal;
+}
+
+export type ListenOptions = LinkOptions;
+
+/**
+ * One established, bidirectional, frame-oriented link. Frames are whole (header + body); `send` hands the buffer
+ * over to the link, so the sender must not touch it afterwards.
+ */
+export interface Link {
+  /** The peer's address as a URL string, for logs and the inspector. */
+  readonly remote: string;
+  readonly closed: boolean;
+  /**
+   * Queues a frame; frames queued in one tick are written together. Returns false, and drops the frame, when
+   * the link is already closed.
+   */
+  send(frame: Uint8Array): boolean;
+  /** Sets the one handler for incoming frames. */
+  onFrame(handler: (frame: Uint8Array) => void): void;
+  /**
+   * Sets the one handler called, once, when the link closes for any reason: `ClosedError` when closed locally,
+   * `ConnectionLostError` when the peer went away, `ProtocolError` when the peer broke the protocol.
+   */
+  onClose(handler: (reason: QiError) => void): void;
+  /** Closes the link; frames already queued are still written. Idempotent. */
+  close(reason?: QiError): void;
+  /** True while the link has more bytes waiting to be written than its high-water mark. */
+  readonly congested: boolean;
+  /** Calls `handler` once the link is no longer congested (at once if it is not). */
+  onDrain(handler: () => void): void;
+  /** Stops reading from the peer (backpressure towards it) until `resume`. */
+  pause(): void;
+  resume(): void;
+}
+
+export interface Listener {
+  /** The URL actually listened on (an ephemeral port resolved), to give to peers or a directory. */
+  readonly url: string;
+  /** Stops accepting links and closes those accepted. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** URL scheme without the colon, e.g. `tcp`. */
+  readonly scheme: string;
+  connect(url: URL, options?: ConnectOptions): Promise<Link>;
+  listen(url: URL, onLink: (link: Link) => void, options?: ListenOptions): Promise<Listener>;
+}
