@@ -20,6 +20,10 @@ export class TransportRegistry {
     return this;
   }
 
+  toJSON(): object {
+    return { schemes: this.schemes };
+  }
+
   get schemes(): string[] {
     return [...this.byScheme.keys()];
   }

@@ -1,0 +1,77 @@
+/**
+ * Client: one binding to one named service over a Connection's link.
+ *
+ *   binding ──bind reply──▶ bound ──far side ended it / link lost──▶ ended
+ *      │                      │
+ *      ▼ refused              ▼ CLOSE (unbinds)
+ *    failed                 closed
+ *
+ * While `bound`, calls go straight through the ClientChannel (the installed direct path), never through here.
+ */
+import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import type { ClientChannel } from '../lib/client/client-channel.js';
+import type { MetaObject } from '../lib/protocol/control.js';
+
+export interface ClientInput {
+  channel: ClientChannel;
+}
+
+export interface ClientContext extends ClientInput {
+  metaObject: MetaObject | null;
+  error: ErrorSummary | null;
+}
+
+export type ClientEvent = { type: 'BINDING.ENDED'; error: ErrorSummary } | { type: 'CLOSE' };
+
+export const bindChannel = fromPromise<MetaObject, { channel: ClientChannel }>(async ({ input }) => {
+  const reply = await input.channel.bind();
+  return reply.metaObject;
+});
+
+/** Reports the end of the binding (far-side unbind, service gone, link lost) as an event. */
+export const watchBinding = fromCallback<ClientEvent, { channel: ClientChannel }>(({ input, sendBack }) =>
+  input.channel.onEnded((error) => sendBack({ type: 'BINDING.ENDED', error: summarize(error) })),
+);
+
+export const clientMachine = setup({
+  types: {
+    context: {} as ClientContext,
+    input: {} as ClientInput,
+    events: {} as ClientEvent,
+  },
+  actors: { bindChannel, watchBinding },
+  actions: {
+    storeMetaObject: assign({ metaObject: (_, metaObject: MetaObject) => metaObject }),
+    storeError: assign({ error: (_, error: ErrorSummary) => error }),
+    unbind: ({ context }) => void context.channel.unbind(),
+  },
+}).createMachine({
+  id: 'client',
+  description: 'A binding to one service, by name, for its whole life.',
+  context: ({ input }) => ({ ...input, metaObject: null, error: null }),
+  initial: 'binding',
+  states: {
+    binding: {
+      description: 'bind(name) sent on the control channel; waiting for the channel number and meta-object.',
+      invoke: {
+        src: 'bindChannel',
+        input: ({ context }) => ({ channel: context.channel }),
+        onDone: { target: 'bound', actions: { type: 'storeMetaObject', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+      },
+      on: { CLOSE: { target: 'closed', actions: 'unbind' } },
+    },
+    bound: {
+      description: 'Calls flow on the channel directly.',
+      invoke: { src: 'watchBinding', input: ({ context }) => ({ channel: context.channel }) },
+      on: {
+        'BINDING.ENDED': { target: 'ended', actions: { type: 'storeError', params: ({ event }) => event.error } },
+        CLOSE: { target: 'closed', actions: 'unbind' },
+      },
+    },
+    ended: { type: 'final', description: 'The service went away or the link was lost; calls fail with that error.' },
+    failed: { type: 'final', description: 'The bind was refused (e.g. ServiceNotFound).' },
+    closed: { type: 'final', description: 'Unbound by its owner.' },
+  },
+});

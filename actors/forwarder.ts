@@ -1,0 +1,166 @@
+/**
+ * Forwarder: one client-to-service binding inside the Gateway, spawned per bind.
+ *
+ *   resolving ──lookup──▶ connecting ──service link──▶ binding ──bind reply──▶ active ──▶ closed
+ *       └───────────────────────┴──────────────────────────┴──▶ failed              (unbind, client lost,
+ *                                                                                    service gone, gateway stop)
+ *
+ * In `active` it has installed a ForwardingRoute: frames flow by header rewrite, never as events. Its counters
+ * are readable in the snapshot (`context.route`).
+ */
+import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import type { DirectoryClient } from '../lib/directory/directory-client.js';
+import { ForwardingRoute, type RouteEnd } from '../lib/gateway/forwarding-route.js';
+import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/control.js';
+import { ClosedError, ServiceGoneError } from '../lib/protocol/errors.js';
+import type { LinkSession } from '../lib/session/link-session.js';
+
+/** What a forwarder needs of its gateway. */
+export interface ForwarderGateway {
+  directory(): DirectoryClient;
+  serviceSession(endpoints: readonly string[]): Promise<LinkSession>;
+}
+
+export interface ForwarderInput {
+  name: string;
+  client: LinkSession;
+  gateway: ForwarderGateway;
+}
+
+export interface ForwarderContext extends ForwarderInput {
+  endpoints: string[];
+  service: LinkSession | null;
+  metaObject: MetaObject | null;
+  route: ForwardingRoute | null;
+  error: ErrorSummary | null;
+}
+
+export type ForwarderEvent =
+  | { type: 'CLIENT.UNBOUND' }
+  | { type: 'CLIENT.LOST'; error: ErrorSummary }
+  | { type: 'SERVICE.GONE'; error: ErrorSummary }
+  | { type: 'STOP' };
+
+export const lookupService = fromPromise<string[], { gateway: ForwarderGateway; name: string }>(async ({ input }) => {
+  const record = await input.gateway.directory().lookup(input.name);
+  return record.endpoints;
+});
+
+export const openServiceLink = fromPromise<LinkSession, { gateway: ForwarderGateway; endpoints: string[] }>(({ input }) =>
+  input.gateway.serviceSession(input.endpoints),
+);
+
+export const bindUpstream = fromPromise<BindReply, { service: LinkSession; name: string }>(async ({ input, signal }) => {
+  const reply = (await input.service.controlCall(ControlAction.bind, { name: input.name })) as BindReply;
+  if (signal.aborted) {
+    // The binding was abandoned while the service answered: release the channel it opened.
+    input.service.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
+    throw new ClosedError('binding abandoned');
+  }
+  return reply;
+});
+
+/** Reports the client link closing while the binding is still being made. */
+export const watchClient = fromCallback<ForwarderEvent, { client: LinkSession }>(({ input, sendBack }) =>
+  input.client.onClosed((reason) => sendBack({ type: 'CLIENT.LOST', error: summarize(reason) })),
+);
+
+/** Reports how an installed route ends. */
+export const watchRoute = fromCallback<ForwarderEvent, { route: ForwardingRoute }>(({ input, sendBack }) => {
+  input.route.onEnd((end: RouteEnd) =>
+    sendBack(end.type === 'CLIENT.UNBOUND' ? end : { type: end.type, error: summarize(end.error) }),
+  );
+  return () => input.route.onEnd(undefined);
+});
+
+export const forwarderMachine = setup({
+  types: {
+    context: {} as ForwarderContext,
+    input: {} as ForwarderInput,
+    events: {} as ForwarderEvent,
+  },
+  actors: { lookupService, openServiceLink, bindUpstream, watchClient, watchRoute },
+  actions: {
+    storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
+    storeService: assign({ service: (_, service: LinkSession) => service }),
+    storeBinding: assign(({ context }, reply: BindReply) => ({
+      metaObject: reply.metaObject,
+      route: new ForwardingRoute(context.client, context.service!, reply.channel),
+    })),
+    storeError: assign({ error: (_, error: ErrorSummary) => error }),
+    installRoute: ({ context }) => void context.route!.install(),
+    removeRoute: ({ context }) => context.route!.remove(),
+    unbindUpstream: ({ context }) => {
+      const { service, route } = context;
+      if (service && route && !service.isClosed) {
+        service.controlCall(ControlAction.unbind, { channel: route.up }).catch(() => undefined);
+      }
+    },
+    notifyClientServiceGone: ({ context }, error: ErrorSummary) => {
+      const { client, route, name } = context;
+      if (route && !client.isClosed) {
+        client.notifyChannelClosed(route.down, new ServiceGoneError(`service '${name}' is gone: ${error.message}`));
+      }
+    },
+  },
+}).createMachine({
+  id: 'forwarder',
+  description: 'One client-to-service binding: resolves the service, binds upstream, then relays frames both ways.',
+  context: ({ input }) => ({ ...input, endpoints: [], service: null, metaObject: null, route: null, error: null }),
+  initial: 'resolving',
+  invoke: { src: 'watchClient', input: ({ context }) => ({ client: context.client }) },
+  on: {
+    'CLIENT.LOST': { target: '.closed', actions: { type: 'storeError', params: ({ event }) => event.error } },
+    STOP: '.closed',
+  },
+  states: {
+    resolving: {
+      description: 'Asking the ServiceDirectory where the service lives.',
+      invoke: {
+        src: 'lookupService',
+        input: ({ context }) => ({ gateway: context.gateway, name: context.name }),
+        onDone: { target: 'connecting', actions: { type: 'storeEndpoints', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+      },
+    },
+    connecting: {
+      description: 'Reusing or opening the gateway-to-service link for one of its endpoints.',
+      invoke: {
+        src: 'openServiceLink',
+        input: ({ context }) => ({ gateway: context.gateway, endpoints: context.endpoints }),
+        onDone: { target: 'binding', actions: { type: 'storeService', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+      },
+    },
+    binding: {
+      description: 'bind(name) on the service link; the reply gives the upstream channel and the meta-object.',
+      invoke: {
+        src: 'bindUpstream',
+        input: ({ context }) => ({ service: context.service!, name: context.name }),
+        onDone: { target: 'active', actions: { type: 'storeBinding', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+      },
+    },
+    active: {
+      description: 'Route installed: frames are forwarded by rewriting the channel field, bodies untouched.',
+      entry: 'installRoute',
+      exit: 'removeRoute',
+      invoke: { src: 'watchRoute', input: ({ context }) => ({ route: context.route! }) },
+      on: {
+        'CLIENT.UNBOUND': { target: 'closed', actions: 'unbindUpstream' },
+        'CLIENT.LOST': { target: 'closed', actions: ['unbindUpstream', { type: 'storeError', params: ({ event }) => event.error }] },
+        'SERVICE.GONE': {
+          target: 'closed',
+          actions: [
+            { type: 'notifyClientServiceGone', params: ({ event }) => event.error },
+            { type: 'storeError', params: ({ event }) => event.error },
+          ],
+        },
+        STOP: { target: 'closed', actions: 'unbindUpstream' },
+      },
+    },
+    closed: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});

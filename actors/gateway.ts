@@ -1,0 +1,111 @@
+/**
+ * Gateway: accepts client links, resolves each bind through the ServiceDirectory, reuses one link per service
+ * endpoint, and spawns one Forwarder per binding (see GatewayRuntime for where forwarders are kept).
+ *
+ *   connectingDirectory ──▶ listening ──▶ ready ──directory lost──▶ reconnecting.waiting ⇄ reconnecting.connecting
+ *          │                   │             ▲                                                   │
+ *          ▼                   ▼             └───────────────────────────────────────────────────┘
+ *        failed              failed                       CLOSE anywhere ──▶ closing ──▶ closed
+ */
+import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import type { DirectoryClient } from '../lib/directory/directory-client.js';
+import type { GatewayRuntime } from '../lib/gateway/gateway-runtime.js';
+
+export interface GatewayInput {
+  runtime: GatewayRuntime;
+  listen: string[];
+  /** Delay between attempts to reach a lost directory, in ms. */
+  retryDelayMs: number;
+}
+
+export interface GatewayContext extends GatewayInput {
+  endpoints: string[];
+  error: ErrorSummary | null;
+}
+
+export type GatewayEvent = { type: 'DIRECTORY.LOST'; error: ErrorSummary } | { type: 'CLOSE' };
+
+export const connectDirectory = fromPromise<DirectoryClient, { runtime: GatewayRuntime }>(({ input, signal }) =>
+  input.runtime.connectDirectory(signal),
+);
+
+export const startListening = fromPromise<string[], { runtime: GatewayRuntime; listen: string[] }>(({ input }) =>
+  input.runtime.links.listen(input.listen),
+);
+
+export const watchDirectory = fromCallback<GatewayEvent, { runtime: GatewayRuntime }>(({ input, sendBack }) =>
+  input.runtime.directory().session.onClosed((reason) => sendBack({ type: 'DIRECTORY.LOST', error: summarize(reason) })),
+);
+
+export const shutDown = fromPromise<void, { runtime: GatewayRuntime }>(({ input }) => input.runtime.close());
+
+export const gatewayMachine = setup({
+  types: {
+    context: {} as GatewayContext,
+    input: {} as GatewayInput,
+    events: {} as GatewayEvent,
+  },
+  actors: { connectDirectory, startListening, watchDirectory, shutDown },
+  actions: {
+    storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
+    storeError: assign({ error: (_, error: ErrorSummary) => error }),
+    clearError: assign({ error: null }),
+    releaseEverything: ({ context }) => void context.runtime.close(),
+  },
+  delays: { retryDelay: ({ context }) => context.retryDelayMs },
+}).createMachine({
+  id: 'gateway',
+  description: 'Binds clients to services found in the directory and forwards their frames.',
+  context: ({ input }) => ({ ...input, endpoints: [], error: null }),
+  initial: 'connectingDirectory',
+  on: { CLOSE: '.closing' },
+  states: {
+    connectingDirectory: {
+      description: 'Opening the link to the ServiceDirectory and binding to it.',
+      invoke: {
+        src: 'connectDirectory',
+        input: ({ context }) => ({ runtime: context.runtime }),
+        onDone: 'listening',
+        onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+      },
+    },
+    listening: {
+      description: 'Opening the listeners clients connect to.',
+      invoke: {
+        src: 'startListening',
+        input: ({ context }) => ({ runtime: context.runtime, listen: context.listen }),
+        onDone: { target: 'ready', actions: { type: 'storeEndpoints', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+      },
+    },
+    ready: {
+      description: 'Accepting links and binds; forwarders relay frames.',
+      invoke: { src: 'watchDirectory', input: ({ context }) => ({ runtime: context.runtime }) },
+      on: {
+        'DIRECTORY.LOST': { target: 'reconnecting', actions: { type: 'storeError', params: ({ event }) => event.error } },
+      },
+    },
+    reconnecting: {
+      description: 'The directory link was lost: live bindings go on, new binds fail until it is back.',
+      initial: 'waiting',
+      states: {
+        waiting: { after: { retryDelay: 'connecting' } },
+        connecting: {
+          invoke: {
+            src: 'connectDirectory',
+            input: ({ context }) => ({ runtime: context.runtime }),
+            onDone: { target: '#gateway.ready', actions: 'clearError' },
+            onError: { target: 'waiting', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
+          },
+        },
+      },
+    },
+    closing: {
+      on: { CLOSE: {} },
+      invoke: { src: 'shutDown', input: ({ context }) => ({ runtime: context.runtime }), onDone: 'closed', onError: 'closed' },
+    },
+    closed: { type: 'final' },
+    failed: { type: 'final', entry: 'releaseEverything' },
+  },
+});

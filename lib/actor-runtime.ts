@@ -1,0 +1,45 @@
+/**
+ * How the library starts its actors. XState has no supervision: an actor whose action throws is dead, and a root
+ * actor with no error subscriber rethrows from a timer, which would crash the embedding process. So every actor
+ * started here gets an error subscriber, and `inspect` is passed only when the user asked for it (even a no-op
+ * observer slows a machine several times).
+ */
+import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent, type Observer, type InputFrom, type Actor } from 'xstate';
+
+/** An XState inspection observer, e.g. from `@statelyai/inspect`'s `inspector.inspect`. */
+export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+export interface StartOptions<TLogic extends AnyActorLogic> {
+  input: InputFrom<TLogic>;
+  systemId?: string;
+  inspect?: InspectOption | undefined;
+  /** Joins the parent's actor system (inspection, system ids) without being in its children map. */
+  parent?: AnyActorRef | undefined;
+  /** Where an actor's unexpected failure is reported; it never escapes into the process. */
+  onError?: (error: unknown) => void;
+}
+
+export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options: StartOptions<TLogic>): Actor<TLogic> {
+  const actor = createActor(logic, {
+    input: options.input,
+    ...(options.systemId === undefined ? {} : { systemId: options.systemId }),
+    ...(options.inspect === undefined || options.parent ? {} : { inspect: options.inspect }),
+    ...(options.parent === undefined ? {} : { parent: options.parent }),
+  } as Parameters<typeof createActor<TLogic>>[1]);
+  actor.subscribe({ error: (error) => options.onError?.(error) });
+  actor.start();
+  return actor;
+}
+
+/** A serialisable copy of an error for actor context (the inspector shows it; snapshots stay JSON). */
+export interface ErrorSummary {
+  code: string;
+  message: string;
+}
+
+export function summarize(error: unknown): ErrorSummary {
+  if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
+    return { code: String(error.code), message: String(error.message) };
+  }
+  return { code: 'RemoteError', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,108 @@
+import type { Actor } from 'xstate';
+import { clientMachine } from '../../actors/client.js';
+import { connectionMachine } from '../../actors/connection.js';
+import { startActor } from '../actor-runtime.js';
+import { ClientChannel } from '../client/client-channel.js';
+import { ClosedError } from '../protocol/errors.js';
+import type { LinkSession } from '../session/link-session.js';
+import { closeActor, settled } from './lifecycle.js';
+import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+import { ServiceClient } from './service-client.js';
+
+export type ConnectOptions = CommonOptions;
+
+/**
+ * One link to a Gateway (or straight to a Service), shared by any number of clients.
+ *
+ * ```ts
+ * const conn = await connect('tcp://127.0.0.1:9559');
+ * const echo = await conn.service('echo');
+ * await echo.call('echo', 'hi');
+ * await conn.close();
+ * ```
+ */
+export class Connection {
+  /** The Connection actor, for inspection and embedding. */
+  readonly actor: Actor<typeof connectionMachine>;
+  private readonly clients = new Set<ServiceClient>();
+  private clientCount = 0;
+  private closing: Promise<void> | undefined;
+
+  /** @internal Use `connect(url)`. */
+  constructor(actor: Actor<typeof connectionMachine>) {
+    this.actor = actor;
+  }
+
+  /** The URL this connection was opened to. */
+  get url(): string {
+    return this.actor.getSnapshot().context.url;
+  }
+
+  /** True while the link is up. */
+  get isOpen(): boolean {
+    return this.actor.getSnapshot().matches('open');
+  }
+
+  /**
+   * Binds a new Client to the service `name` and resolves once bound. Rejects with `ServiceNotFoundError` when
+   * no such service is registered, or with the error that ended the connection.
+   */
+  async service(name: string): Promise<ServiceClient> {
+    const session = this.openSession();
+    const channel = new ClientChannel(session, name);
+    const actor = startActor(clientMachine, {
+      input: { channel },
+      parent: this.actor,
+      systemId: `client:${++this.clientCount}:${name}`,
+    });
+    const client = new ServiceClient(actor, channel);
+    const snapshot = await settled(actor, 'bound');
+    if (!snapshot.matches('bound')) {
+      throw errorFromSummary(snapshot.context.error, `could not bind ${name}`);
+    }
+    this.clients.add(client);
+    actor.subscribe({ complete: () => this.clients.delete(client) });
+    return client;
+  }
+
+  /** Closes every client, then the link. Pending calls fail with ClosedError. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.clients].map((client) => client.close()));
+      await closeActor(this.actor);
+    })();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private openSession(): LinkSession {
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.matches('open') || !snapshot.context.session) {
+      throw snapshot.context.error ? errorFromSummary(snapshot.context.error, '') : new ClosedError(`connection to ${this.url} is closed`);
+    }
+    return snapshot.context.session;
+  }
+}
+
+/**
+ * Opens a connection to a Gateway or a Service endpoint (`memory://name`, `tcp://host:port`, …) and resolves once
+ * the handshake is done. Rejects with `TransportError` (bad URL, unknown scheme, refused), `TimeoutError` or
+ * `ProtocolError`.
+ */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
+  const { transports, inspect, limits } = resolveOptions(options);
+  const { handshakeTimeoutMs, ...sessionOptions } = limits;
+  const actor = startActor(connectionMachine, {
+    input: { url, transports, handshakeTimeoutMs, sessionOptions },
+    inspect,
+    systemId: 'connection',
+  });
+  const snapshot = await settled(actor, 'open');
+  if (!snapshot.matches('open')) {
+    throw errorFromSummary(snapshot.context.error, `could not connect to ${url}`);
+  }
+  return new Connection(actor);
+}

@@ -1,0 +1,69 @@
+import type { Actor } from 'xstate';
+import { gatewayMachine } from '../../actors/gateway.js';
+import { startActor } from '../actor-runtime.js';
+import { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import { closeActor, settled } from './lifecycle.js';
+import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+
+export interface GatewayOptions extends CommonOptions {
+  /** The ServiceDirectory's endpoint. */
+  directory: string;
+  /** Endpoints clients connect to, e.g. `['tcp://127.0.0.1:9559']`. */
+  listen: string[];
+  /** Delay between attempts to reach a lost directory, in ms (default 1,000). */
+  retryDelayMs?: number;
+}
+
+/** A running Gateway: binds clients to services by name and forwards their frames. */
+export class Gateway {
+  /** The Gateway actor; forwarders are in its actor system (see `bindings`). */
+  readonly actor: Actor<typeof gatewayMachine>;
+  private closing: Promise<void> | undefined;
+
+  /** @internal Use `createGateway`. */
+  constructor(actor: Actor<typeof gatewayMachine>) {
+    this.actor = actor;
+  }
+
+  /** The endpoints listened on, with ephemeral ports resolved. */
+  get endpoints(): string[] {
+    return this.actor.getSnapshot().context.endpoints;
+  }
+
+  get url(): string {
+    return this.endpoints[0]!;
+  }
+
+  /** The live bindings' Forwarder actors. */
+  get forwarders(): GatewayRuntime['forwarders'] {
+    return this.actor.getSnapshot().context.runtime.forwarders;
+  }
+
+  /** Stops every forwarder and closes every link and listener. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= closeActor(this.actor);
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Starts a Gateway: connects to the directory, listens, and resolves once ready. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { transports, inspect, limits } = resolveOptions(options);
+  const runtime = new GatewayRuntime(transports, options.directory, limits, limits);
+  const actor = startActor(gatewayMachine, {
+    input: { runtime, listen: options.listen, retryDelayMs: options.retryDelayMs ?? 1_000 },
+    inspect,
+    systemId: 'gateway',
+  });
+  runtime.attach(actor);
+  const snapshot = await settled(actor, 'ready');
+  if (!snapshot.matches('ready')) {
+    await closeActor(actor);
+    throw errorFromSummary(snapshot.context.error, 'the gateway could not start');
+  }
+  return new Gateway(actor);
+}

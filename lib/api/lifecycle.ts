@@ -1,0 +1,24 @@
+/** Waiting on an actor from a promise-based handle. */
+import { waitFor, type Actor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+
+/** Resolves with the first snapshot in state `ready`, or the final one if the machine ended without it. */
+export function settled<TMachine extends AnyStateMachine>(
+  actor: Actor<TMachine>,
+  ready: string,
+): Promise<SnapshotFrom<TMachine>> {
+  return waitFor(actor, (s) => {
+    const snapshot = s as unknown as { matches(value: string): boolean; status: string };
+    return snapshot.matches(ready) || snapshot.status !== 'active';
+  });
+}
+
+/**
+ * Sends CLOSE and resolves once the actor reached a final state. Every machine of the library has a path from
+ * any state to a final one on CLOSE, and reaching it runs XState's own stop procedure, so this also works for
+ * actors created with a `parent`, which XState does not let us `stop()` directly. Idempotent.
+ */
+export async function closeActor(actor: AnyActorRef): Promise<void> {
+  if (actor.getSnapshot().status !== 'active') return;
+  actor.send({ type: 'CLOSE' });
+  await waitFor(actor, (s) => s.status !== 'active').catch(() => undefined);
+}

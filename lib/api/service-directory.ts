@@ -1,0 +1,66 @@
+import type { Actor } from 'xstate';
+import { directoryMembers, serviceDirectoryMachine, type ServiceDirectoryActor } from '../../actors/service-directory.js';
+import { startActor } from '../actor-runtime.js';
+import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
+import { ServiceHost } from '../service/service-host.js';
+import { closeActor, settled } from './lifecycle.js';
+import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+
+export interface ServiceDirectoryOptions extends CommonOptions {
+  /** Endpoints to listen on, e.g. `['memory://sd', 'tcp://127.0.0.1:0']`. */
+  listen: string[];
+}
+
+/** A running ServiceDirectory: the registry services register with and gateways look services up in. */
+export class ServiceDirectory {
+  /** The ServiceDirectory actor; its context holds the registry. */
+  readonly actor: Actor<typeof serviceDirectoryMachine>;
+  private closing: Promise<void> | undefined;
+
+  /** @internal Use `createServiceDirectory`. */
+  constructor(actor: Actor<typeof serviceDirectoryMachine>) {
+    this.actor = actor;
+  }
+
+  /** The endpoints listened on, with ephemeral ports resolved. */
+  get endpoints(): string[] {
+    return this.actor.getSnapshot().context.endpoints;
+  }
+
+  /** The first endpoint: what to pass as `directory` to services and gateways. */
+  get url(): string {
+    return this.endpoints[0]!;
+  }
+
+  /** Every registered service, the directory itself included. */
+  services(): ServiceRecord[] {
+    return Object.values(this.actor.getSnapshot().context.services).map(({ id, name, endpoints }) => ({ id, name, endpoints }));
+  }
+
+  /** Closes every link and listener. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= closeActor(this.actor);
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Starts a ServiceDirectory and resolves once it listens. */
+export async function createServiceDirectory(options: ServiceDirectoryOptions): Promise<ServiceDirectory> {
+  const { transports, inspect, limits } = resolveOptions(options);
+  let actor: ServiceDirectoryActor | undefined;
+  const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => actor!), transports, limits, {
+    closed: (session) => actor?.send({ type: 'LINK.CLOSED', linkId: session.id }),
+  });
+  const started = startActor(serviceDirectoryMachine, { input: { host, listen: options.listen }, inspect, systemId: 'serviceDirectory' });
+  actor = started;
+  const snapshot = await settled(started, 'ready');
+  if (!snapshot.matches('ready')) {
+    await closeActor(started);
+    throw errorFromSummary(snapshot.context.error, 'the service directory could not start');
+  }
+  return new ServiceDirectory(started);
+}

@@ -1,0 +1,95 @@
+import type { Actor } from 'xstate';
+import { serviceMachine } from '../../actors/service.js';
+import { startActor } from '../actor-runtime.js';
+import { describeMembers } from '../service/meta-object.js';
+import { ServiceHost } from '../service/service-host.js';
+import type { DispatcherStats } from '../service/dispatcher.js';
+import { closeActor, settled } from './lifecycle.js';
+import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+
+export interface ServiceOptions extends CommonOptions {
+  /** Endpoints to listen on; default one private `memory://` endpoint. Use `tcp://127.0.0.1:0` for an ephemeral port. */
+  listen?: string[];
+  /** The ServiceDirectory's endpoint to register with; omit for a service reached only directly. */
+  directory?: string;
+  /** Delay before registering again after the directory link was lost, in ms (default 1,000). */
+  retryDelayMs?: number;
+}
+
+/**
+ * A running service: the user's object served under a name. Methods are the object's functions; each returns a
+ * value or a promise, and a throw reaches the caller as a `RemoteError` with its message.
+ */
+export class Service {
+  /** The Service actor, for inspection and embedding. */
+  readonly actor: Actor<typeof serviceMachine>;
+  private readonly host: ServiceHost;
+  private closing: Promise<void> | undefined;
+
+  /** @internal Use `createService`. */
+  constructor(actor: Actor<typeof serviceMachine>, host: ServiceHost) {
+    this.actor = actor;
+    this.host = host;
+  }
+
+  get name(): string {
+    return this.host.name;
+  }
+
+  /** The endpoints listened on, with ephemeral ports resolved. */
+  get endpoints(): string[] {
+    return this.actor.getSnapshot().context.endpoints;
+  }
+
+  /** The id the directory gave this service, or null when not registered. */
+  get serviceId(): number | null {
+    return this.actor.getSnapshot().context.serviceId;
+  }
+
+  /** Counters: calls, posts, errors, dropped posts. */
+  get stats(): Readonly<DispatcherStats> {
+    return this.host.dispatcher.stats;
+  }
+
+  /** Unregisters and closes every link; clients through a gateway see ServiceGone. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= closeActor(this.actor);
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Serves `implementation` as the service `name`: listens, registers with the directory when one is given, and
+ * resolves once ready. Rejects with `ServiceAlreadyRegisteredError` if a live service has that name.
+ *
+ * ```ts
+ * const calc = await createService('calc', { add: (a: number, b: number) => a + b }, { directory: 'memory://sd' });
+ * ```
+ */
+export async function createService(name: string, implementation: object, options: ServiceOptions = {}): Promise<Service> {
+  const { transports, inspect, limits } = resolveOptions(options);
+  const host = new ServiceHost(name, describeMembers(name, implementation), transports, limits);
+  const actor = startActor(serviceMachine, {
+    input: {
+      name,
+      host,
+      listen: options.listen ?? ['memory://'],
+      directory: options.directory ?? null,
+      transports,
+      dialOptions: limits,
+      retryDelayMs: options.retryDelayMs ?? 1_000,
+    },
+    inspect,
+    systemId: `service:${name}`,
+  });
+  const snapshot = await settled(actor, 'ready');
+  if (!snapshot.matches('ready')) {
+    await closeActor(actor);
+    throw errorFromSummary(snapshot.context.error, `service ${name} could not start`);
+  }
+  return new Service(actor, host);
+}

@@ -1,0 +1,19 @@
+/**
+ * qimessaging: services, a gateway and a service directory as XState v5 actors, exchanging CBOR frames over
+ * pluggable transports. Start with `createServiceDirectory`, `createGateway`, `createService` and `connect`.
+ */
+export { connect, Connection, type ConnectOptions } from './api/connection.js';
+export { ServiceClient } from './api/service-client.js';
+export { createService, Service, type ServiceOptions } from './api/service.js';
+export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
+export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions } from './api/service-directory.js';
+export type { CommonOptions } from './api/options.js';
+export type { InspectOption } from './actor-runtime.js';
+export type { ServiceRecord } from './directory/directory-client.js';
+export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
+export * from './protocol/errors.js';
+export { TransportRegistry, defaultTransports } from './transports/registry.js';
+export { MemoryTransport } from './transports/memory.js';
+export { TcpTransport } from './transports/tcp.js';
+export { BaseLink } from './transports/base-link.js';
+export type { Transport, Link, Listener, ConnectOptions as TransportConnectOptions, ListenOptions, LinkOptions } from './transports/transport.js';

@@ -1,0 +1,87 @@
+/**
+ * The calls one side of a link has sent and not yet had answered. Ids are allocated per link and are unique among
+ * the in-flight calls of that link, so a Reply is matched by id alone; the channel is kept to fail one binding's
+ * calls when that binding ends.
+ */
+import { LimitExceededError, type QiError } from '../protocol/errors.js';
+
+interface PendingCall {
+  channel: number;
+  resolve: (value: unknown) => void;
+  reject: (error: QiError) => void;
+}
+
+export class CallTable {
+  private readonly pending = new Map<number, PendingCall>();
+  private nextId = 1;
+  /** Replies that matched no pending call: late, duplicated, or invented by the peer. */
+  unknownReplies = 0;
+
+  constructor(private readonly maxPending: number) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Reserves an id for a call on `channel`; the promise settles when the answer arrives or the call fails. */
+  open(channel: number): { id: number; result: Promise<unknown> } {
+    if (this.pending.size >= this.maxPending) {
+      throw new LimitExceededError(`too many pending calls on this link (limit ${this.maxPending})`);
+    }
+    const id = this.allocateId();
+    const result = new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { channel, resolve, reject });
+    });
+    return { id, result };
+  }
+
+  resolve(id: number, value: unknown): void {
+    const call = this.take(id);
+    call?.resolve(value);
+  }
+
+  reject(id: number, error: QiError): void {
+    const call = this.take(id);
+    call?.reject(error);
+  }
+
+  /** True if `id` is a call still waiting for its answer. */
+  has(id: number): boolean {
+    return this.pending.has(id);
+  }
+
+  /** Fails the pending calls of one channel (its binding ended). */
+  failChannel(channel: number, error: QiError): void {
+    for (const [id, call] of this.pending) {
+      if (call.channel !== channel) continue;
+      this.pending.delete(id);
+      call.reject(error);
+    }
+  }
+
+  /** Fails every pending call (the link ended). */
+  failAll(error: QiError): void {
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const call of calls) call.reject(error);
+  }
+
+  private take(id: number): PendingCall | undefined {
+    const call = this.pending.get(id);
+    if (call === undefined) {
+      this.unknownReplies++;
+      return undefined;
+    }
+    this.pending.delete(id);
+    return call;
+  }
+
+  private allocateId(): number {
+    // Ids are u32 and never 0; on wrap-around, skip ids still in flight.
+    do {
+      const id = this.nextId;
+      this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+      if (!this.pending.has(id)) return id;
+    } while (true);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The accepting side of links: listens on endpoints, wraps each accepted link in an acceptor LinkSession that
+ * answers binds through a ControlHandler, and closes everything on `close()`. The Service, the ServiceDirectory
+ * and the Gateway each own one.
+ */
+import type { Link, Listener } from '../transports/transport.js';
+import type { TransportRegistry } from '../transports/registry.js';
+import { LinkSession, type ControlHandler, type SessionOptions } from './link-session.js';
+import type { QiError } from '../protocol/errors.js';
+
+export interface HostOptions extends SessionOptions {
+  maxBodySize?: number;
+}
+
+export interface HostEvents {
+  /** A link finished its handshake. */
+  opened?(session: LinkSession): void;
+  /** An accepted link closed, for whatever reason. */
+  closed?(session: LinkSession, reason: QiError): void;
+}
+
+export class LinkHost {
+  readonly sessions = new Set<LinkSession>();
+  private readonly listeners: Listener[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly transports: TransportRegistry,
+    private readonly control: ControlHandler,
+    private readonly options: HostOptions = {},
+    private readonly events: HostEvents = {},
+  ) {}
+
+  /** The endpoints listened on, with ephemeral ports resolved. */
+  get endpoints(): string[] {
+    return this.listeners.map((listener) => listener.url);
+  }
+
+  /** Listens on every URL; if one fails, those already opened are closed and the error is thrown. */
+  async listen(urls: readonly string[]): Promise<string[]> {
+    const linkOptions = this.options.maxBodySize === undefined ? {} : { maxBodySize: this.options.maxBodySize };
+    try {
+      for (const endpoint of urls) {
+        const { url, transport } = this.transports.resolve(endpoint);
+        this.listeners.push(await transport.listen(url, (link) => this.accept(link), linkOptions));
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    return this.endpoints;
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const session of this.sessions) session.close();
+      await Promise.all(this.listeners.map((listener) => listener.close()));
+    })();
+    return this.closing;
+  }
+
+  toJSON(): object {
+    return { endpoints: this.endpoints, links: this.sessions.size };
+  }
+
+  private accept(link: Link): void {
+    if (this.closing) {
+      link.close();
+      return;
+    }
+    const session = new LinkSession(link, 'acceptor', this.control, this.options);
+    this.sessions.add(session);
+    session.onOpen(() => this.events.opened?.(session));
+    session.onClosed((reason) => {
+      this.sessions.delete(session);
+      this.events.closed?.(session, reason);
+    });
+  }
+}
