@@ -9,7 +9,10 @@ import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
 import { ServiceClient } from './service-client.js';
 
-export type ConnectOptions = CommonOptions;
+export interface ConnectOptions extends CommonOptions {
+  /** Aborting gives up the attempt: the link being opened is closed and `connect` rejects with ClosedError. */
+  signal?: AbortSignal;
+}
 
 /**
  * One link to a Gateway (or straight to a Service), shared by any number of clients.
@@ -100,8 +103,12 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     inspect,
     systemId: 'connection',
   });
-  const snapshot = await settled(actor, 'open');
+  const abort = (): void => actor.send({ type: 'CLOSE' });
+  options.signal?.addEventListener('abort', abort, { once: true });
+  if (options.signal?.aborted) abort();
+  const snapshot = await settled(actor, 'open').finally(() => options.signal?.removeEventListener('abort', abort));
   if (!snapshot.matches('open')) {
+    if (snapshot.matches('closed')) throw new ClosedError(`connection to ${url} aborted`);
     throw errorFromSummary(snapshot.context.error, `could not connect to ${url}`);
   }
   return new Connection(actor);

@@ -1,0 +1,87 @@
+/**
+ * The topologies every end-to-end spec runs in, after libqi's tests/messaging: each spec is written once and run
+ * in every mode (direct to the service, or through a gateway) on every transport.
+ */
+import { nanoid } from 'nanoid';
+import {
+  connect,
+  createGateway,
+  createService,
+  createServiceDirectory,
+  type Connection,
+  type Gateway,
+  type Service,
+  type ServiceDirectory,
+} from '../../lib/index.js';
+
+export type Mode = 'direct' | 'gateway';
+export type TransportName = 'memory' | 'tcp';
+
+export const MATRIX: ReadonlyArray<{ mode: Mode; transport: TransportName }> = [
+  { mode: 'direct', transport: 'memory' },
+  { mode: 'gateway', transport: 'memory' },
+  { mode: 'direct', transport: 'tcp' },
+  { mode: 'gateway', transport: 'tcp' },
+];
+
+/** A fresh listen URL for the transport: a unique memory name, or an ephemeral TCP port. */
+export function listenUrl(transport: TransportName): string {
+  return transport === 'memory' ? `memory://${nanoid(8)}` : 'tcp://127.0.0.1:0';
+}
+
+export class Topology {
+  readonly services = new Map<string, Service>();
+  private readonly connections: Connection[] = [];
+
+  private constructor(
+    readonly mode: Mode,
+    readonly transport: TransportName,
+    readonly directory: ServiceDirectory,
+    readonly gateway: Gateway | undefined,
+  ) {}
+
+  static async start(mode: Mode, transport: TransportName): Promise<Topology> {
+    const directory = await createServiceDirectory({ listen: [listenUrl(transport)] });
+    const gateway = mode === 'gateway' ? await createGateway({ directory: directory.url, listen: [listenUrl(transport)] }) : undefined;
+    return new Topology(mode, transport, directory, gateway);
+  }
+
+  async addService(name: string, implementation: object): Promise<Service> {
+    const service = await createService(name, implementation, { directory: this.directory.url, listen: [listenUrl(this.transport)] });
+    this.services.set(name, service);
+    return service;
+  }
+
+  /** Where a client of `name` connects: the gateway, or the service's own endpoint in direct mode. */
+  urlFor(name: string): string {
+    if (this.gateway) return this.gateway.url;
+    const service = this.services.get(name);
+    if (!service) throw new Error(`no service ${name} in this topology`);
+    return service.endpoints[0]!;
+  }
+
+  /** A new connection for clients of `name` (closed with the topology). */
+  async connectFor(name: string): Promise<Connection> {
+    const connection = await connect(this.urlFor(name));
+    this.connections.push(connection);
+    return connection;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.close()));
+    await Promise.all([...this.services.values()].map((s) => s.close()));
+    await this.gateway?.close();
+    await this.directory.close();
+  }
+}
+
+/** Resolves after `ms`, for "promptly" bounds. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
+  ]);
+}
