@@ -27,6 +27,8 @@ export interface ConnectionContext extends ConnectionInput {
 }
 
 export type ConnectionEvent =
+  /** A client actor (created with this connection as parent) failed. */
+  | { type: `xstate.error.actor.${string}`; error: unknown }
   | { type: 'SESSION.OPEN' }
   | { type: 'SESSION.CLOSED'; error: ErrorSummary }
   | { type: 'CLOSE' };
@@ -76,6 +78,10 @@ export const connectionMachine = setup({
   description: 'One link to a gateway or a service, multiplexing many clients.',
   context: ({ input }) => ({ ...input, session: null, error: null }),
   initial: 'connecting',
+  on: {
+    // A failed client actor (a bug) must end that client only, never the connection its siblings share.
+    'xstate.error.actor.*': { description: 'A client failed; only that client ends.' },
+  },
   states: {
     connecting: {
       description: 'Opening the link through the transport for the URL scheme.',

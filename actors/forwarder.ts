@@ -91,6 +91,9 @@ export const forwarderMachine = setup({
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     installRoute: ({ context }) => void context.route!.install(),
     removeRoute: ({ context }) => context.route!.remove(),
+    releaseUpstream: ({ context }, channel: number) => {
+      context.service?.controlCall(ControlAction.unbind, { channel }).catch(() => undefined);
+    },
     unbindUpstream: ({ context }) => {
       const { service, route } = context;
       if (service && route && !service.isClosed) {
@@ -103,6 +106,9 @@ export const forwarderMachine = setup({
         client.notifyChannelClosed(route.down, new ServiceGoneError(`service '${name}' is gone: ${error.message}`));
       }
     },
+  },
+  guards: {
+    clientHasRoom: ({ context }) => context.client.hasRoomForChannel,
   },
 }).createMachine({
   id: 'forwarder',
@@ -138,7 +144,17 @@ export const forwarderMachine = setup({
       invoke: {
         src: 'bindUpstream',
         input: ({ context }) => ({ service: context.service!, name: context.name }),
-        onDone: { target: 'active', actions: { type: 'storeBinding', params: ({ event }) => event.output } },
+        onDone: [
+          { guard: 'clientHasRoom', target: 'active', actions: { type: 'storeBinding', params: ({ event }) => event.output } },
+          {
+            description: 'The client link is at its channel limit: refuse, and release the upstream channel.',
+            target: 'failed',
+            actions: [
+              { type: 'releaseUpstream', params: ({ event }) => event.output.channel },
+              { type: 'storeError', params: ({ context }) => ({ code: 'LimitExceeded', message: `link ${context.client.id} has no room for another channel` }) },
+            ],
+          },
+        ],
         onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
       },
     },

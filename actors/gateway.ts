@@ -24,7 +24,11 @@ export interface GatewayContext extends GatewayInput {
   error: ErrorSummary | null;
 }
 
-export type GatewayEvent = { type: 'DIRECTORY.LOST'; error: ErrorSummary } | { type: 'CLOSE' };
+export type GatewayEvent =
+  | { type: 'DIRECTORY.LOST'; error: ErrorSummary }
+  | { type: 'CLOSE' }
+  /** A forwarder actor (created with the gateway as parent) failed. */
+  | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export const connectDirectory = fromPromise<DirectoryClient, { runtime: GatewayRuntime }>(({ input, signal }) =>
   input.runtime.connectDirectory(signal),
@@ -59,7 +63,12 @@ export const gatewayMachine = setup({
   description: 'Binds clients to services found in the directory and forwards their frames.',
   context: ({ input }) => ({ ...input, endpoints: [], error: null }),
   initial: 'connectingDirectory',
-  on: { CLOSE: '.closing' },
+  on: {
+    CLOSE: '.closing',
+    // XState puts a parent in error when a child's error goes unhandled: a failed forwarder (a bug) must cost one
+    // binding (GatewayRuntime cleans it up), never the gateway.
+    'xstate.error.actor.*': { description: 'A forwarder failed; only its binding ends.' },
+  },
   states: {
     connectingDirectory: {
       description: 'Opening the link to the ServiceDirectory and binding to it.',

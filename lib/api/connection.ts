@@ -3,7 +3,7 @@ import { clientMachine } from '../../actors/client.js';
 import { connectionMachine } from '../../actors/connection.js';
 import { startActor } from '../actor-runtime.js';
 import { ClientChannel } from '../client/client-channel.js';
-import { ClosedError } from '../protocol/errors.js';
+import { ClosedError, toQiError } from '../protocol/errors.js';
 import type { LinkSession } from '../session/link-session.js';
 import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
@@ -59,12 +59,17 @@ export class Connection {
       systemId: `client:${++this.clientCount}:${name}`,
     });
     const client = new ServiceClient(actor, channel);
-    const snapshot = await settled(actor, 'bound');
+    const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
+      channel.unbind();
+      throw toQiError(err);
+    });
     if (!snapshot.matches('bound')) {
       throw errorFromSummary(snapshot.context.error, `could not bind ${name}`);
     }
     this.clients.add(client);
-    actor.subscribe({ complete: () => this.clients.delete(client) });
+    // Every observer needs an error handler: XState rethrows a failure from a timer if any observer lacks one.
+    const forget = (): void => void this.clients.delete(client);
+    actor.subscribe({ complete: forget, error: forget });
     return client;
   }
 

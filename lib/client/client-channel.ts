@@ -4,7 +4,7 @@
  * map lookup and an encode, no actor event.
  */
 import { ControlAction, MAIN_OBJECT, type BindReply, type MetaObject } from '../protocol/control.js';
-import { ClosedError, NoSuchMemberError, type QiError } from '../protocol/errors.js';
+import { ClosedError, NoSuchMemberError, ProtocolError, type QiError } from '../protocol/errors.js';
 import { frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
 
@@ -35,7 +35,7 @@ export class ClientChannel implements ChannelEndpoint {
 
   /** Asks the far side of the link to bind `serviceName`; on success the channel routes to this object. */
   async bind(): Promise<BindReply> {
-    const reply = (await this.session.controlCall(ControlAction.bind, { name: this.serviceName })) as BindReply;
+    const reply = checkBindReply(await this.session.controlCall(ControlAction.bind, { name: this.serviceName }));
     if (this.endedWith) {
       // Closed while the bind was under way: release the channel the far side just opened for us.
       this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
@@ -100,4 +100,17 @@ export class ClientChannel implements ChannelEndpoint {
     this.closedListeners.clear();
     for (const listener of listeners) listener(error);
   }
+}
+
+/** A bind reply comes from the peer: check its shape before a channel number or member id is trusted. */
+function checkBindReply(body: unknown): BindReply {
+  const reply = body as Partial<BindReply> | null;
+  const channel = reply?.channel;
+  const meta = reply?.metaObject;
+  const validChannel = typeof channel === 'number' && Number.isInteger(channel) && channel > 0 && channel <= 0xffffffff;
+  const validMeta =
+    typeof meta === 'object' && meta !== null && Array.isArray(meta.methods) &&
+    meta.methods.every((m) => typeof m?.name === 'string' && Number.isInteger(m?.id) && Number.isInteger(m?.arity));
+  if (!validChannel || !validMeta) throw new ProtocolError('malformed bind reply', { reply: body });
+  return reply as BindReply;
 }

@@ -61,6 +61,10 @@ export class ForwardingRoute {
     return this.down;
   }
 
+  get isInstalled(): boolean {
+    return this.installed;
+  }
+
   /** Stops forwarding; frames arriving afterwards on either channel are strays. */
   remove(): void {
     if (!this.installed) return;

@@ -10,8 +10,8 @@ import { waitFor, type AnyActorRef } from 'xstate';
 import { forwarderMachine, type ForwarderGateway } from '../../actors/forwarder.js';
 import { startActor } from '../actor-runtime.js';
 import { DirectoryClient } from '../directory/directory-client.js';
-import type { BindReply } from '../protocol/control.js';
-import { ConnectionLostError, qiError, TransportError, isErrorCode, type QiError } from '../protocol/errors.js';
+import { ControlAction, type BindReply } from '../protocol/control.js';
+import { ConnectionLostError, qiError, ServiceGoneError, TransportError, isErrorCode, type QiError } from '../protocol/errors.js';
 import { dial, type DialOptions } from '../session/dial.js';
 import { LinkHost, type HostOptions } from '../session/link-host.js';
 import type { ControlHandler, LinkSession } from '../session/link-session.js';
@@ -80,7 +80,10 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
     this.forwarders.add(forwarder);
     forwarder.subscribe({
       complete: () => this.forwarders.delete(forwarder),
-      error: () => this.forwarders.delete(forwarder),
+      error: (err) => {
+        this.forwarders.delete(forwarder);
+        this.abandon(forwarder, err);
+      },
     });
     const snapshot = await waitFor(forwarder, (s) => s.matches('active') || s.status !== 'active');
     const { route, metaObject, error } = snapshot.context;
@@ -106,6 +109,16 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
 
   toJSON(): object {
     return { ...this.links.toJSON(), bindings: this.forwarders.size, serviceLinks: this.serviceSessions.size };
+  }
+
+  /** A forwarder died of a bug: remove its route and tell its client, so nothing is left half-wired. */
+  private abandon(forwarder: ForwarderActor, err: unknown): void {
+    const { route, client, name } = forwarder.getSnapshot().context;
+    if (!route?.isInstalled) return;
+    route.remove();
+    const message = `binding to '${name}' failed in the gateway: ${err instanceof Error ? err.message : String(err)}`;
+    if (!client.isClosed) client.notifyChannelClosed(route.down, new ServiceGoneError(message));
+    if (!route.service.isClosed) route.service.controlCall(ControlAction.unbind, { channel: route.up }).catch(() => undefined);
   }
 
   private canDial(endpoint: string): boolean {

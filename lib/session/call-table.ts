@@ -14,8 +14,6 @@ interface PendingCall {
 export class CallTable {
   private readonly pending = new Map<number, PendingCall>();
   private nextId = 1;
-  /** Replies that matched no pending call: late, duplicated, or invented by the peer. */
-  unknownReplies = 0;
 
   constructor(private readonly maxPending: number) {}
 
@@ -68,10 +66,6 @@ export class CallTable {
 
   private take(id: number): PendingCall | undefined {
     const call = this.pending.get(id);
-    if (call === undefined) {
-      this.unknownReplies++;
-      return undefined;
-    }
     this.pending.delete(id);
     return call;
   }

@@ -138,9 +138,14 @@ export class LinkSession {
     return () => this.closeListeners.delete(listener);
   }
 
+  /** False once the link holds its maximum number of channels. */
+  get hasRoomForChannel(): boolean {
+    return this.channels.size < this.maxChannels;
+  }
+
   /** Opens a channel owned by `endpoint` and returns its number (the accepting side numbers channels). */
   openChannel(endpoint: ChannelEndpoint): number {
-    if (this.channels.size >= this.maxChannels) {
+    if (!this.hasRoomForChannel) {
       throw new LimitExceededError(`too many channels on link ${this.link.remote} (limit ${this.maxChannels})`);
     }
     while (this.channels.has(this.nextChannel) || this.nextChannel === CONTROL_CHANNEL) {
@@ -181,7 +186,13 @@ export class LinkSession {
   /** Calls `action` of `object` on `channel`; resolves with the Reply's body or rejects with the Error's. */
   call(channel: number, object: number, action: number, body: unknown): Promise<unknown> {
     if (this.state === 'closed') return Promise.reject(this.lostError());
-    const { id, result } = this.calls.open(channel);
+    let opened: { id: number; result: Promise<unknown> };
+    try {
+      opened = this.calls.open(channel);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { id, result } = opened;
     this.send({ id, type: MessageType.Call, channel, object, action }, body);
     return result;
   }
@@ -203,8 +214,7 @@ export class LinkSession {
   settle(frame: Uint8Array): void {
     const id = frameId(frame);
     if (!this.calls.has(id)) {
-      this.calls.unknownReplies++;
-      this.stats.unknownReplies = this.calls.unknownReplies;
+      this.stats.unknownReplies++;
       return;
     }
     let body: unknown;

@@ -1,0 +1,53 @@
+/**
+ * XState has no supervision: an actor whose action throws is dead, and an unhandled child error puts its parent
+ * in error too. These specs inject such faults and check that they cost one binding, never the gateway or the
+ * connection.
+ */
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { QiError } from '../../lib/index.js';
+import { ClientChannel } from '../../lib/client/client-channel.js';
+import { ForwardingRoute } from '../../lib/gateway/forwarding-route.js';
+import { rejection } from '../helpers.js';
+import { Topology } from '../e2e/topology.js';
+
+describe('supervision', () => {
+  let topology: Topology;
+
+  beforeEach(async () => {
+    topology = await Topology.start('gateway', 'memory');
+    await topology.addService('calc', { add: (a: number, b: number) => a + b });
+  });
+  afterEach(async () => {
+    sinon.restore();
+    await topology.close();
+  });
+
+  it('survives a forwarder whose action throws: that bind fails, the gateway and other bindings go on', async () => {
+    const connection = await topology.connectFor('calc');
+    const healthy = await connection.service('calc');
+    const install = sinon.stub(ForwardingRoute.prototype, 'install').callThrough();
+    install.onFirstCall().throws(new Error('injected fault'));
+    const error = await rejection(connection.service('calc'), QiError);
+    expect(error.message).to.contain('injected fault');
+    const gateway = topology.gateway!.actor.getSnapshot();
+    expect(gateway.status).to.equal('active');
+    expect(gateway.value).to.equal('ready');
+    expect(await healthy.call('add', 1, 2)).to.equal(3);
+    expect(await (await connection.service('calc')).call('add', 2, 2)).to.equal(4);
+  });
+
+  it('survives a client whose invoked callback throws: that client fails, the connection goes on', async () => {
+    const connection = await topology.connectFor('calc');
+    const healthy = await connection.service('calc');
+    const onEnded = sinon.stub(ClientChannel.prototype, 'onEnded').callThrough();
+    onEnded.onFirstCall().throws(new Error('injected fault'));
+    // The client reaches `bound` before its watcher's failure lands, so `service()` may resolve or reject.
+    const broken = await connection.service('calc').catch(() => undefined);
+    if (broken) expect(broken.actor.getSnapshot().status).to.equal('error');
+    expect(onEnded.firstCall.threw()).to.equal(true);
+    expect(connection.actor.getSnapshot().status).to.equal('active');
+    expect(connection.isOpen).to.equal(true);
+    expect(await healthy.call('add', 1, 2)).to.equal(3);
+  });
+});
