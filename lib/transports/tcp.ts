@@ -9,6 +9,9 @@ import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { BaseLink } from './base-link.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
 
+/** How long a closing link waits for the peer to close its side before destroying the socket. */
+const END_GRACE_MS = 2_000;
+
 export class TcpLink extends BaseLink {
   private readonly socket: net.Socket;
   private readonly decoder: FrameDecoder;
@@ -47,8 +50,16 @@ export class TcpLink extends BaseLink {
 
   protected closeTransport(reason: QiError): void {
     // A local close lets written data drain (end); a failure or protocol violation cuts the link at once.
-    if (reason instanceof ClosedError) this.socket.end();
-    else this.socket.destroy();
+    if (!(reason instanceof ClosedError)) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
+    // end() only half-closes: a peer that never closes its side would hold the socket (and a listener's close())
+    // forever. Give it a grace period, then cut.
+    const timer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   private readonly onData = (chunk: Buffer): void => {

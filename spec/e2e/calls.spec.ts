@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   BadArgumentsError,
   ClosedError,
+  connect,
   NoSuchMemberError,
   RemoteError,
   ServiceNotFoundError,
@@ -108,6 +109,30 @@ for (const { mode, transport } of MATRIX) {
       expect(add).to.deep.include({ name: 'add', arity: 2 });
       expect(add!.id).to.be.at.least(100);
       expect(client.actor.getSnapshot().value).to.equal('bound');
+    });
+  });
+}
+
+for (const { mode, transport } of MATRIX) {
+  describe(`the ServiceDirectory as a service (${mode}, ${transport})`, () => {
+    let topology: Topology;
+    beforeEach(async () => {
+      topology = await Topology.start(mode, transport);
+      await topology.addService('calc', calc);
+    });
+    afterEach(() => topology.close());
+
+    it('is bound and called like any service', async () => {
+      const connection = await connect(topology.gateway?.url ?? topology.directory.url);
+      try {
+        const directory = await connection.service('ServiceDirectory');
+        const list = (await directory.call('list')) as Array<{ name: string }>;
+        expect(list.map((s) => s.name)).to.have.members(['ServiceDirectory', 'calc']);
+        expect(await directory.call('lookup', 'calc')).to.deep.include({ name: 'calc' });
+        await rejection(directory.call('lookup', 'tts'), ServiceNotFoundError);
+      } finally {
+        await connection.close();
+      }
     });
   });
 }
