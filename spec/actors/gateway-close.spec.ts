@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { expect } from 'chai';
 import { createGateway, createServiceDirectory } from '../../lib/index.js';
 import { within } from '../e2e/topology.js';
 
@@ -13,12 +12,16 @@ describe('Gateway close over TCP', function () {
     // A peer that connects, says nothing, and keeps its half of the connection open after the gateway's FIN.
     const peer = net.connect({ host: '127.0.0.1', port: Number(port), allowHalfOpen: true });
     await new Promise((resolve) => peer.once('connect', resolve));
-    const peerClosed = new Promise((resolve) => peer.once('close', resolve));
+    const peerGotFin = new Promise((resolve) => peer.once('end', resolve));
     peer.on('error', () => {});
-    const started = Date.now();
-    await within(gateway.close(), 5_000, 'gateway.close()');
-    await within(peerClosed, 5_000, 'the peer socket to be cut');
-    expect(Date.now() - started).to.be.below(5_000);
-    await directory.close();
+    try {
+      // The gateway half-closes (FIN), waits a grace period for the peer, then destroys its socket; an idle
+      // half-open peer hears nothing more until it writes, as TCP goes.
+      await within(gateway.close(), 5_000, 'gateway.close()');
+      await within(peerGotFin, 1_000, 'the FIN at the peer');
+    } finally {
+      peer.destroy();
+      await directory.close();
+    }
   });
 });
