@@ -10,6 +10,7 @@
  */
 import { assign, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import { startListening } from './host-logic.js';
 import { DIRECTORY_NAME, DIRECTORY_SERVICE_ID, type ServiceRecord } from '../lib/directory/directory-client.js';
 import {
   BadArgumentsError,
@@ -41,10 +42,6 @@ export type ServiceDirectoryEvent =
   | { type: 'SERVICE.UNREGISTER'; id: number }
   | { type: 'LINK.CLOSED'; linkId: string }
   | { type: 'CLOSE' };
-
-export const startListening = fromPromise<string[], { host: ServiceHost; listen: string[] }>(({ input }) =>
-  input.host.links.listen(input.listen),
-);
 
 export const closeHost = fromPromise<void, { host: ServiceHost }>(({ input }) => input.host.close());
 

@@ -10,6 +10,7 @@
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import { startListening } from './host-logic.js';
 import { DirectoryClient } from '../lib/directory/directory-client.js';
 import { ClosedError } from '../lib/protocol/errors.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
@@ -38,10 +39,6 @@ export interface ServiceContext extends ServiceInput {
 }
 
 export type ServiceEvent = { type: 'DIRECTORY.LOST'; error: ErrorSummary } | { type: 'CLOSE' };
-
-export const startListening = fromPromise<string[], { host: ServiceHost; listen: string[] }>(({ input }) =>
-  input.host.links.listen(input.listen),
-);
 
 export const registerService = fromPromise<
   { registration: DirectoryClient; serviceId: number },

@@ -5,6 +5,7 @@ import { startActor } from '../actor-runtime.js';
 import { ClientChannel } from '../client/client-channel.js';
 import { ClosedError, toQiError } from '../protocol/errors.js';
 import type { LinkSession } from '../session/link-session.js';
+import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
 import { ServiceClient } from './service-client.js';
@@ -24,16 +25,13 @@ export interface ConnectOptions extends CommonOptions {
  * await conn.close();
  * ```
  */
-export class Connection {
-  /** The Connection actor, for inspection and embedding. */
-  readonly actor: Actor<typeof connectionMachine>;
+export class Connection extends ActorHandle<typeof connectionMachine> {
   private readonly clients = new Set<ServiceClient>();
   private clientCount = 0;
-  private closing: Promise<void> | undefined;
 
   /** @internal Use `connect(url)`. */
   constructor(actor: Actor<typeof connectionMachine>) {
-    this.actor = actor;
+    super(actor);
   }
 
   /** The URL this connection was opened to. */
@@ -74,17 +72,15 @@ export class Connection {
   }
 
   /** Closes every client, then the link. Pending calls fail with ClosedError. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.all([...this.clients].map((client) => client.close()));
-      await closeActor(this.actor);
-    })();
-    return this.closing;
+  override close(): Promise<void> {
+    return super.close();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  protected override async shutDown(): Promise<void> {
+    await Promise.all([...this.clients].map((client) => client.close()));
+    await closeActor(this.actor);
   }
+
 
   private openSession(): LinkSession {
     const snapshot = this.actor.getSnapshot();

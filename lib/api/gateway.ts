@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import { gatewayMachine } from '../../actors/gateway.js';
 import { startActor } from '../actor-runtime.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
 
@@ -15,14 +16,11 @@ export interface GatewayOptions extends CommonOptions {
 }
 
 /** A running Gateway: binds clients to services by name and forwards their frames. */
-export class Gateway {
-  /** The Gateway actor; forwarders are in its actor system (see `bindings`). */
-  readonly actor: Actor<typeof gatewayMachine>;
-  private closing: Promise<void> | undefined;
+export class Gateway extends ActorHandle<typeof gatewayMachine> {
 
   /** @internal Use `createGateway`. */
   constructor(actor: Actor<typeof gatewayMachine>) {
-    this.actor = actor;
+    super(actor);
   }
 
   /** The endpoints listened on, with ephemeral ports resolved. */
@@ -40,14 +38,10 @@ export class Gateway {
   }
 
   /** Stops every forwarder and closes every link and listener. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= closeActor(this.actor);
-    return this.closing;
+  override close(): Promise<void> {
+    return super.close();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
 }
 
 /** Starts a Gateway: connects to the directory, listens, and resolves once ready. */

@@ -2,7 +2,7 @@ import type { Actor } from 'xstate';
 import { clientMachine } from '../../actors/client.js';
 import type { ClientChannel } from '../client/client-channel.js';
 import type { MetaObject } from '../protocol/control.js';
-import { closeActor } from './lifecycle.js';
+import { ActorHandle } from './actor-handle.js';
 
 /**
  * A Client: bound to one service for its whole life. Obtain it with `connection.service(name)`.
@@ -12,15 +12,12 @@ import { closeActor } from './lifecycle.js';
  * const sum = await calc.call<number>('add', 2, 3);
  * ```
  */
-export class ServiceClient {
-  /** The Client actor, for inspection and embedding. */
-  readonly actor: Actor<typeof clientMachine>;
+export class ServiceClient extends ActorHandle<typeof clientMachine> {
   private readonly channel: ClientChannel;
-  private closing: Promise<void> | undefined;
 
   /** @internal Use `Connection.service(name)`. */
   constructor(actor: Actor<typeof clientMachine>, channel: ClientChannel) {
-    this.actor = actor;
+    super(actor);
     this.channel = channel;
   }
 
@@ -44,12 +41,8 @@ export class ServiceClient {
   }
 
   /** Unbinds: pending calls fail with ClosedError; the connection stays open for other clients. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= closeActor(this.actor);
-    return this.closing;
+  override close(): Promise<void> {
+    return super.close();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
 }

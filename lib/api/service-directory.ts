@@ -3,6 +3,7 @@ import { directoryMembers, serviceDirectoryMachine, type ServiceDirectoryActor }
 import { startActor } from '../actor-runtime.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import { ServiceHost } from '../service/service-host.js';
+import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
 
@@ -12,14 +13,11 @@ export interface ServiceDirectoryOptions extends CommonOptions {
 }
 
 /** A running ServiceDirectory: the registry services register with and gateways look services up in. */
-export class ServiceDirectory {
-  /** The ServiceDirectory actor; its context holds the registry. */
-  readonly actor: Actor<typeof serviceDirectoryMachine>;
-  private closing: Promise<void> | undefined;
+export class ServiceDirectory extends ActorHandle<typeof serviceDirectoryMachine> {
 
   /** @internal Use `createServiceDirectory`. */
   constructor(actor: Actor<typeof serviceDirectoryMachine>) {
-    this.actor = actor;
+    super(actor);
   }
 
   /** The endpoints listened on, with ephemeral ports resolved. */
@@ -38,14 +36,10 @@ export class ServiceDirectory {
   }
 
   /** Closes every link and listener. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= closeActor(this.actor);
-    return this.closing;
+  override close(): Promise<void> {
+    return super.close();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
 }
 
 /** Starts a ServiceDirectory and resolves once it listens. */

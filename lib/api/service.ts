@@ -4,6 +4,7 @@ import { startActor } from '../actor-runtime.js';
 import { describeMembers } from '../service/meta-object.js';
 import { ServiceHost } from '../service/service-host.js';
 import type { DispatcherStats } from '../service/dispatcher.js';
+import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
 
@@ -20,15 +21,12 @@ export interface ServiceOptions extends CommonOptions {
  * A running service: the user's object served under a name. Methods are the object's functions; each returns a
  * value or a promise, and a throw reaches the caller as a `RemoteError` with its message.
  */
-export class Service {
-  /** The Service actor, for inspection and embedding. */
-  readonly actor: Actor<typeof serviceMachine>;
+export class Service extends ActorHandle<typeof serviceMachine> {
   private readonly host: ServiceHost;
-  private closing: Promise<void> | undefined;
 
   /** @internal Use `createService`. */
   constructor(actor: Actor<typeof serviceMachine>, host: ServiceHost) {
-    this.actor = actor;
+    super(actor);
     this.host = host;
   }
 
@@ -52,14 +50,10 @@ export class Service {
   }
 
   /** Unregisters and closes every link; clients through a gateway see ServiceGone. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= closeActor(this.actor);
-    return this.closing;
+  override close(): Promise<void> {
+    return super.close();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
 }
 
 /**
