@@ -12,6 +12,7 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { DirectoryClient } from '../lib/directory/directory-client.js';
 import { ForwardingRoute, type RouteEnd } from '../lib/gateway/forwarding-route.js';
+import type { SignalFanout } from '../lib/gateway/signal-fanout.js';
 import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/control.js';
 import { ClosedError, ServiceGoneError } from '../lib/protocol/errors.js';
 import type { LinkSession } from '../lib/session/link-session.js';
@@ -20,6 +21,7 @@ import type { LinkSession } from '../lib/session/link-session.js';
 export interface ForwarderGateway {
   directory(): DirectoryClient;
   serviceSession(endpoints: readonly string[]): Promise<LinkSession>;
+  fanout(service: LinkSession, name: string): SignalFanout;
 }
 
 export interface ForwarderInput {
@@ -86,7 +88,7 @@ export const forwarderMachine = setup({
     storeService: assign({ service: (_, service: LinkSession) => service }),
     storeBinding: assign(({ context }, reply: BindReply) => ({
       metaObject: reply.metaObject,
-      route: new ForwardingRoute(context.client, context.service!, reply.channel),
+      route: new ForwardingRoute(context.client, context.service!, reply.channel, context.gateway.fanout(context.service!, context.name)),
     })),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     installRoute: ({ context }) => void context.route!.install(),

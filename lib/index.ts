@@ -2,8 +2,13 @@
  * qimessaging: services, a gateway and a service directory as XState v5 actors, exchanging CBOR frames over
  * pluggable transports. Start with `createServiceDirectory`, `createGateway`, `createService` and `connect`.
  */
-export { connect, Connection, type ConnectOptions } from './api/connection.js';
-export { ServiceClient } from './api/service-client.js';
+export { connect, Connection, type ConnectOptions, type ClientOptions } from './api/connection.js';
+export { ServiceClient, type ServiceProxy } from './api/service-client.js';
+export { RemoteProperty } from './api/remote-property.js';
+export type { CallOptions } from './client/client-channel.js';
+export type * from './api/service-types.js';
+export { signal, property, Signal, Property, type PropertyOptions } from './service/members.js';
+export { withContext, type CallContext, type ContextualMethod } from './service/meta-object.js';
 export { createService, Service, type ServiceOptions } from './api/service.js';
 export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
 export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions } from './api/service-directory.js';

@@ -8,7 +8,16 @@ import type { LinkSession } from '../session/link-session.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
-import { ServiceClient } from './service-client.js';
+import { ServiceClient, withMethods, type ServiceProxy } from './service-client.js';
+import type { UntypedService } from './service-types.js';
+
+/** Options of one client (`connection.service(name, options)`). */
+export interface ClientOptions {
+  /** Default timeout of every call of this client, in ms; `client.with({ timeout })` overrides it. */
+  timeout?: number;
+  /** Called with whatever a signal listener throws; the listener's siblings and the link are unaffected. */
+  onListenerError?: (error: unknown) => void;
+}
 
 export interface ConnectOptions extends CommonOptions {
   /** Aborting gives up the attempt: the link being opened is closed and `connect` rejects with ClosedError. */
@@ -26,7 +35,7 @@ export interface ConnectOptions extends CommonOptions {
  * ```
  */
 export class Connection extends ActorHandle<typeof connectionMachine> {
-  private readonly clients = new Set<ServiceClient>();
+  private readonly clients = new Set<ServiceClient<unknown>>();
   private clientCount = 0;
 
   /** @internal Use `connect(url)`. */
@@ -46,17 +55,19 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
 
   /**
    * Binds a new Client to the service `name` and resolves once bound. Rejects with `ServiceNotFoundError` when
-   * no such service is registered, or with the error that ended the connection.
+   * no such service is registered, or with the error that ended the connection. Give the service's type for a
+   * typed client: `await conn.service<typeof tts>('tts')`; `options.timeout` is the client's default per call.
    */
-  async service(name: string): Promise<ServiceClient> {
+  async service<T = UntypedService>(name: string, options: ClientOptions = {}): Promise<ServiceProxy<T>> {
     const session = this.openSession();
-    const channel = new ClientChannel(session, name);
+    const { onListenerError, ...defaults } = options;
+    const channel = new ClientChannel(session, name, defaults, onListenerError);
     const actor = startActor(clientMachine, {
       input: { channel },
       parent: this.actor,
       systemId: `client:${++this.clientCount}:${name}`,
     });
-    const client = new ServiceClient(actor, channel);
+    const client = new ServiceClient<T>(actor, channel);
     const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
       channel.unbind();
       throw toQiError(err);
@@ -64,11 +75,11 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     if (!snapshot.matches('bound')) {
       throw errorFromSummary(snapshot.context.error, `could not bind ${name}`);
     }
-    this.clients.add(client);
+    this.clients.add(client as ServiceClient<unknown>);
     // Every observer needs an error handler: XState rethrows a failure from a timer if any observer lacks one.
-    const forget = (): void => void this.clients.delete(client);
+    const forget = (): void => void this.clients.delete(client as ServiceClient<unknown>);
     actor.subscribe({ complete: forget, error: forget });
-    return client;
+    return withMethods(client);
   }
 
   /** Closes every client, then the link. Pending calls fail with ClosedError. Idempotent. */

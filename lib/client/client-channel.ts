@@ -1,23 +1,41 @@
 /**
- * The client's end of one binding: it turns `call(name, args)` into a Call frame on its channel and matches the
- * answer through the link's call table. It is the direct path a bound Client installs (DESIGN §4): a call costs a
- * map lookup and an encode, no actor event.
+ * The client's end of one binding: calls, posts, signal subscriptions and properties on its channel. It is the
+ * direct path a bound Client installs (DESIGN §4): a call costs a map lookup and an encode, no actor event.
  */
-import { ControlAction, MAIN_OBJECT, type BindReply, type MetaObject } from '../protocol/control.js';
-import { ClosedError, NoSuchMemberError, ProtocolError, type QiError } from '../protocol/errors.js';
-import { frameType, MessageType } from '../protocol/header.js';
+import { decodeMessageBody } from '../protocol/codec.js';
+import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObject } from '../protocol/control.js';
+import { CanceledError, ClosedError, NoSuchMemberError, ProtocolError, TimeoutError, type QiError } from '../protocol/errors.js';
+import { frameAction, frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborting cancels the call: it rejects with CanceledError and the service's handler sees its signal fire. */
+  signal?: AbortSignal;
+  /** Milliseconds before the call rejects with TimeoutError (and is canceled at the service). */
+  timeout?: number;
+}
+
+export type SignalListener = (...args: unknown[]) => void;
 
 export class ClientChannel implements ChannelEndpoint {
   private channelNumber = 0;
   private meta: MetaObject | undefined;
-  private readonly methodIds = new Map<string, number>();
+  private readonly ids = new Map<string, { id: number; kind: 'method' | 'signal' | 'property' }>();
   private endedWith: QiError | undefined;
   private readonly closedListeners = new Set<(error: QiError) => void>();
+  private readonly listeners = new Map<number, Set<SignalListener>>();
+  /** The registerEvent under way for a member, so concurrent subscribers share it. */
+  private readonly registering = new Map<number, Promise<unknown>>();
+  /** Listeners that threw; they never break other listeners or the link. */
+  listenerErrors = 0;
 
   constructor(
     readonly session: LinkSession,
     readonly serviceName: string,
+    /** Default options of every call (e.g. a per-client timeout). */
+    readonly defaults: CallOptions = {},
+    private readonly onListenerError?: (error: unknown) => void,
   ) {}
 
   get channel(): number {
@@ -43,18 +61,70 @@ export class ClientChannel implements ChannelEndpoint {
     }
     this.channelNumber = reply.channel;
     this.meta = reply.metaObject;
-    for (const method of reply.metaObject.methods) this.methodIds.set(method.name, method.id);
+    for (const { id, name } of reply.metaObject.methods) this.ids.set(name, { id, kind: 'method' });
+    for (const { id, name } of reply.metaObject.signals) this.ids.set(name, { id, kind: 'signal' });
+    for (const { id, name } of reply.metaObject.properties) this.ids.set(name, { id, kind: 'property' });
     this.session.attachChannel(reply.channel, this);
     return reply;
   }
 
-  call(method: string, args: unknown[]): Promise<unknown> {
+  call(method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
     if (this.endedWith) return Promise.reject(this.endedWith);
-    const id = this.methodIds.get(method);
-    if (id === undefined) {
-      return Promise.reject(new NoSuchMemberError(`${this.serviceName} has no method '${method}'`));
+    let id: number;
+    try {
+      id = this.memberId(method, 'method');
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return this.session.call(this.channelNumber, MAIN_OBJECT, id, args);
+    return this.objectCall(id, args, { ...this.defaults, ...options });
+  }
+
+  /** Sends a one-way call: never answered; a post to nothing is dropped by the service. */
+  post(method: string, args: unknown[]): void {
+    if (this.endedWith) throw this.endedWith;
+    this.session.post(this.channelNumber, MAIN_OBJECT, this.memberId(method, 'method'), args);
+  }
+
+  /** Subscribes `listener` to a signal (or a property's changes); the first listener subscribes the binding. */
+  async subscribe(name: string, listener: SignalListener): Promise<void> {
+    if (this.endedWith) throw this.endedWith;
+    const id = this.eventId(name);
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
+    const first = set.size === 0 && !this.registering.has(id);
+    set.add(listener);
+    if (first) {
+      const registration = this.objectCall(ObjectAction.registerEvent, [id]);
+      this.registering.set(id, registration);
+      try {
+        await registration;
+      } catch (err) {
+        set.delete(listener);
+        throw err;
+      } finally {
+        this.registering.delete(id);
+      }
+    } else {
+      await this.registering.get(id);
+    }
+  }
+
+  /** Removes `listener`; the last one unsubscribes the binding. */
+  async unsubscribe(name: string, listener: SignalListener): Promise<void> {
+    const id = this.eventId(name);
+    const set = this.listeners.get(id);
+    if (!set?.delete(listener) || set.size > 0) return;
+    this.listeners.delete(id);
+    if (this.endedWith) return;
+    await this.objectCall(ObjectAction.unregisterEvent, [id]).catch(() => undefined);
+  }
+
+  getProperty(name: string, options?: CallOptions): Promise<unknown> {
+    return this.propertyCall(ObjectAction.property, name, [], options);
+  }
+
+  async setProperty(name: string, value: unknown, options?: CallOptions): Promise<void> {
+    await this.propertyCall(ObjectAction.setProperty, name, [value], options);
   }
 
   /** Ends the binding from this side: pending calls fail with ClosedError and the far side is told (best effort). */
@@ -80,9 +150,10 @@ export class ClientChannel implements ChannelEndpoint {
 
   onFrame(frame: Uint8Array): void {
     const type = frameType(frame);
-    // Only answers are expected on a client channel in this version; anything else is counted and dropped.
     if (type === MessageType.Reply || type === MessageType.Error) this.session.settle(frame);
-    else this.session.stats.strayFrames++;
+    else if (type === MessageType.Event) this.onEvent(frame);
+    else if (type !== MessageType.Canceled) this.session.stats.strayFrames++;
+    // Canceled confirms a Cancel; the call was already rejected when it was canceled.
   }
 
   onClosed(error: QiError): void {
@@ -90,12 +161,75 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   toJSON(): object {
-    return { service: this.serviceName, channel: this.channelNumber, ended: this.endedWith?.code ?? null };
+    return { service: this.serviceName, channel: this.channelNumber, subscriptions: this.listeners.size, ended: this.endedWith?.code ?? null };
+  }
+
+  private objectCall(action: number, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+    const { signal, timeout } = options;
+    if (signal?.aborted) return Promise.reject(new CanceledError('the call was canceled before it was sent'));
+    const { id, result } = this.session.startCall(this.channelNumber, MAIN_OBJECT, action, args);
+    if (!signal && timeout === undefined) return result;
+    const cancel = (error: QiError): void => this.session.cancel(this.channelNumber, id, error);
+    const onAbort = (): void => cancel(new CanceledError('the call was canceled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeout === undefined ? undefined : setTimeout(() => cancel(new TimeoutError(`no answer within ${timeout} ms`)), timeout);
+    const cleanUp = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    result.then(cleanUp, cleanUp);
+    return result;
+  }
+
+  private propertyCall(action: number, name: string, extra: unknown[], options?: CallOptions): Promise<unknown> {
+    if (this.endedWith) return Promise.reject(this.endedWith);
+    let id: number;
+    try {
+      id = this.memberId(name, 'property');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.objectCall(action, [id, ...extra], { ...this.defaults, ...options });
+  }
+
+  private onEvent(frame: Uint8Array): void {
+    const set = this.listeners.get(frameAction(frame));
+    if (!set || set.size === 0) return;
+    let args: unknown;
+    try {
+      args = decodeMessageBody(frame);
+    } catch {
+      this.session.stats.strayFrames++;
+      return;
+    }
+    const list = Array.isArray(args) ? args : [args];
+    // A copy: a listener may unsubscribe itself (or others) while being called.
+    for (const listener of [...set]) {
+      try {
+        listener(...list);
+      } catch (err) {
+        this.listenerErrors++;
+        this.onListenerError?.(err);
+      }
+    }
+  }
+
+  private memberId(name: string, kind: 'method' | 'property'): number {
+    const member = this.ids.get(name);
+    if (!member || member.kind !== kind) throw new NoSuchMemberError(`${this.serviceName} has no ${kind} '${name}'`);
+    return member.id;
+  }
+
+  private eventId(name: string): number {
+    const member = this.ids.get(name);
+    if (!member || member.kind === 'method') throw new NoSuchMemberError(`${this.serviceName} has no signal or property '${name}'`);
+    return member.id;
   }
 
   private end(error: QiError): void {
     if (this.endedWith) return;
     this.endedWith = error;
+    this.listeners.clear();
     const listeners = [...this.closedListeners];
     this.closedListeners.clear();
     for (const listener of listeners) listener(error);
@@ -108,9 +242,11 @@ function checkBindReply(body: unknown): BindReply {
   const channel = reply?.channel;
   const meta = reply?.metaObject;
   const validChannel = typeof channel === 'number' && Number.isInteger(channel) && channel > 0 && channel <= 0xffffffff;
+  const validMembers = (list: unknown): boolean =>
+    Array.isArray(list) && list.every((m: { name?: unknown; id?: unknown }) => typeof m?.name === 'string' && Number.isInteger(m?.id));
   const validMeta =
-    typeof meta === 'object' && meta !== null && Array.isArray(meta.methods) &&
-    meta.methods.every((m) => typeof m?.name === 'string' && Number.isInteger(m?.id) && Number.isInteger(m?.arity));
+    typeof meta === 'object' && meta !== null && validMembers(meta.methods) && validMembers(meta.signals) && validMembers(meta.properties) &&
+    meta.methods.every((m) => Number.isInteger(m.arity));
   if (!validChannel || !validMeta) throw new ProtocolError('malformed bind reply', { reply: body });
   return reply as BindReply;
 }

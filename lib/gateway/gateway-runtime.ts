@@ -17,6 +17,7 @@ import { LinkHost, type HostOptions } from '../session/link-host.js';
 import type { ControlHandler, LinkSession } from '../session/link-session.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import { DownstreamEnd } from './forwarding-route.js';
+import { SignalFanout } from './signal-fanout.js';
 
 type ForwarderActor = ReturnType<typeof startActor<typeof forwarderMachine>>;
 
@@ -25,6 +26,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
   readonly forwarders = new Set<ForwarderActor>();
   private directoryClient: DirectoryClient | undefined;
   private readonly serviceSessions = new Map<string, Promise<LinkSession>>();
+  private readonly fanouts = new WeakMap<LinkSession, Map<string, SignalFanout>>();
   private owner: AnyActorRef | undefined;
   private bindCount = 0;
 
@@ -69,6 +71,15 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
       }
     }
     throw lastError;
+  }
+
+  /** The signal fan-out of service `name` on `service`, shared by all its routes on that link. */
+  fanout(service: LinkSession, name: string): SignalFanout {
+    let byName = this.fanouts.get(service);
+    if (!byName) this.fanouts.set(service, (byName = new Map()));
+    let fanout = byName.get(name);
+    if (!fanout) byName.set(name, (fanout = new SignalFanout(service, name)));
+    return fanout;
   }
 
   async bind(name: string, client: LinkSession): Promise<BindReply> {

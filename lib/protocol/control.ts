@@ -11,6 +11,23 @@ export const MAIN_OBJECT = 1;
 /** Member ids from here on are the service's own methods, signals and properties; below are reserved. */
 export const FIRST_MEMBER_ACTION = 100;
 
+/** Reserved actions of a service object (0–99); the object's own members are numbered from 100. */
+export const ObjectAction = {
+  /** Call `[memberId]` → Reply nothing: subscribe this channel to a signal (or a property's changes). */
+  registerEvent: 0,
+  /** Call `[memberId]` → Reply nothing: unsubscribe. */
+  unregisterEvent: 1,
+  /** Call `[]` → Reply `MetaObject`. */
+  metaObject: 2,
+  /** Call `[propertyId]` → Reply the value. */
+  property: 5,
+  /** Call `[propertyId, value]` → Reply nothing; Error `BadArguments` when refused. */
+  setProperty: 6,
+  /** Call `[]` → Reply `{ name: value }` of every property. */
+  properties: 7,
+} as const;
+export type ObjectAction = (typeof ObjectAction)[keyof typeof ObjectAction];
+
 /** Actions of the control channel (object 0). */
 export const ControlAction = {
   /** Call `{ name }` → Reply `BindReply`. */

@@ -1,127 +1,79 @@
 /**
- * Serves a service object on the channels bound to it. Each binding gets a ChannelEndpoint that decodes Calls and
- * Posts, checks the member and the argument count, runs the user's method outside any actor (DESIGN §4: user code
- * never runs inside an XState action), and answers with a Reply, or an Error with a stable code.
+ * Serves one service object on every binding made to it: it owns the member table and the signal subscriptions,
+ * and turns each emission into one encode and one Event frame per subscribed binding. A signal nobody subscribed
+ * to costs no frame. The per-binding work (calls, posts, cancels) is in ServiceBinding.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
-import { MAIN_OBJECT } from '../protocol/control.js';
-import { BadArgumentsError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
-import { frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
-import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
-import type { MemberTable, MethodEntry } from './meta-object.js';
+import type { LinkSession } from '../session/link-session.js';
+import type { MemberTable } from './meta-object.js';
+import { encodeEvent, ServiceBinding } from './service-binding.js';
 
 export interface DispatcherStats {
   calls: number;
   posts: number;
   errors: number;
-  /** Posts to a member that does not exist: dropped, never answered. */
+  /** Posts to a member that does not exist (or with bad arguments): dropped, never answered. */
   droppedPosts: number;
+  canceled: number;
+  /** Signal emissions that had at least one subscriber. */
+  emissions: number;
+  /** Event frames sent (one per subscribed binding per emission). */
+  eventFrames: number;
 }
 
 export class ServiceDispatcher {
-  readonly stats: DispatcherStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0 };
+  readonly stats: DispatcherStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0 };
+  private readonly subscribers = new Map<number, Set<ServiceBinding>>();
+  private readonly detachers: Array<() => void> = [];
 
-  constructor(private readonly members: MemberTable) {}
+  constructor(readonly members: MemberTable) {
+    for (const [id, { signal }] of members.signalsById) this.detachers.push(signal.attach((args) => this.emit(id, args)));
+    for (const [id, { property }] of members.propertiesById) this.detachers.push(property.attach((args) => this.emit(id, args)));
+  }
+
+  get name(): string {
+    return this.members.metaObject.name;
+  }
 
   get metaObject(): MemberTable['metaObject'] {
     return this.members.metaObject;
   }
 
-  /** The endpoint that serves one binding on one link. */
-  endpointFor(session: LinkSession, channelRef: { channel: number }): ChannelEndpoint {
-    return {
-      onFrame: (frame) => this.onFrame(session, channelRef.channel, frame),
-      onClosed: () => {},
-    };
+  /** The endpoint of a new binding on `session`; the caller sets its `channel` once opened. */
+  bind(session: LinkSession): ServiceBinding {
+    return new ServiceBinding(this, session);
   }
 
-  private onFrame(session: LinkSession, channel: number, frame: Uint8Array): void {
-    const type = frameType(frame);
-    if (type === MessageType.Call) this.onCall(session, channel, frame);
-    else if (type === MessageType.Post) this.onPost(session, frame);
-    else if (type === MessageType.Reply || type === MessageType.Error) session.settle(frame);
-    // Cancel, Event and Capability frames on a service channel carry nothing this version acts on.
+  subscribe(binding: ServiceBinding, memberId: number): void {
+    binding.subscriptions.add(memberId);
+    let set = this.subscribers.get(memberId);
+    if (!set) this.subscribers.set(memberId, (set = new Set()));
+    set.add(binding);
   }
 
-  private onCall(session: LinkSession, channel: number, frame: Uint8Array): void {
-    this.stats.calls++;
-    const id = frameId(frame);
-    const object = frameObject(frame);
-    const action = frameAction(frame);
-    const fail = (error: QiError): void => {
-      this.stats.errors++;
-      session.replyError(channel, id, object, action, error);
-    };
-    let method: MethodEntry;
-    let args: unknown[];
-    try {
-      ({ method, args } = this.resolve(object, action, decodeMessageBody(frame)));
-    } catch (err) {
-      fail(toQiError(err));
-      return;
-    }
-    let result: unknown;
-    try {
-      result = method.invoke(args, { session });
-    } catch (err) {
-      fail(toQiError(err));
-      return;
-    }
-    if (isThenable(result)) {
-      result.then(
-        (value) => this.answer(session, channel, id, object, action, value, fail),
-        (err: unknown) => fail(toQiError(err)),
-      );
-    } else {
-      this.answer(session, channel, id, object, action, result, fail);
-    }
+  unsubscribe(binding: ServiceBinding, memberId: number): void {
+    binding.subscriptions.delete(memberId);
+    this.subscribers.get(memberId)?.delete(binding);
   }
 
-  private onPost(session: LinkSession, frame: Uint8Array): void {
-    this.stats.posts++;
-    let call: { method: MethodEntry; args: unknown[] };
-    try {
-      call = this.resolve(frameObject(frame), frameAction(frame), decodeMessageBody(frame));
-    } catch {
-      this.stats.droppedPosts++;
-      return;
-    }
-    try {
-      const result = call.method.invoke(call.args, { session });
-      // A post has no one to report to; a rejected promise must still not go unhandled.
-      if (isThenable(result)) result.then(undefined, () => this.stats.errors++);
-    } catch {
-      this.stats.errors++;
-    }
+  /** Forgets every subscription of a binding that ended. */
+  dropBinding(binding: ServiceBinding): void {
+    for (const memberId of binding.subscriptions) this.subscribers.get(memberId)?.delete(binding);
+    binding.subscriptions.clear();
   }
 
-  private resolve(object: number, action: number, body: unknown): { method: MethodEntry; args: unknown[] } {
-    const member = object === MAIN_OBJECT ? this.members.methodsById.get(action) : undefined;
-    if (!member) throw new NoSuchMemberError(`${this.metaObject.name} has no method with id ${action} on object ${object}`);
-    if (!Array.isArray(body)) throw new BadArgumentsError(`${member.name}: arguments must be a CBOR array`);
-    if (body.length !== member.arity) {
-      throw new BadArgumentsError(`${member.name} takes ${member.arity} argument(s), got ${body.length}`);
-    }
-    return { method: member, args: body };
+  /** Stops serving the object's signals and properties (the service closed). */
+  detach(): void {
+    for (const detach of this.detachers.splice(0)) detach();
   }
 
-  private answer(
-    session: LinkSession,
-    channel: number,
-    id: number,
-    object: number,
-    action: number,
-    value: unknown,
-    fail: (error: QiError) => void,
-  ): void {
-    try {
-      session.reply(channel, id, object, action, value);
-    } catch (err) {
-      fail(new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
+  private emit(memberId: number, args: unknown[]): void {
+    const bindings = this.subscribers.get(memberId);
+    if (!bindings || bindings.size === 0) return;
+    this.stats.emissions++;
+    const body = encodeEvent(args);
+    for (const binding of bindings) {
+      this.stats.eventFrames++;
+      binding.sendEvent(memberId, body);
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -1,14 +1,21 @@
 /**
  * The members of a user's service object, numbered. Methods are the object's function-valued properties (own or
- * from its class), in declaration order, numbered from 100; a method's arity is its `length`. The numbering is
- * sent to every client at bind, so clients call by number, not by name.
+ * from its class), signals its `Signal` fields and properties its `Property` fields, numbered together from 100 in
+ * declaration order. A method's arity is its `length`. The numbering is sent to every client at bind, so clients
+ * use numbers, not names.
  */
 import { FIRST_MEMBER_ACTION, type MetaObject } from '../protocol/control.js';
-
 import type { LinkSession } from '../session/link-session.js';
+import { Property, Signal } from './members.js';
 
-/** What a built-in method learns of the call besides its arguments. */
+/** What a `withContext` method learns of its call besides its arguments. */
 export interface CallContext {
+  /** Fires when the caller cancels the call or its timeout expires. */
+  signal: AbortSignal;
+}
+
+/** The context the dispatcher passes: the public part, and the link the call came on (for built-in services). */
+export interface DispatchContext extends CallContext {
   session: LinkSession;
 }
 
@@ -16,49 +23,91 @@ export interface CallContext {
 export interface MethodEntry {
   name: string;
   arity: number;
-  invoke(args: unknown[], context: CallContext): unknown;
+  invoke(args: unknown[], context: DispatchContext): unknown;
 }
-
-/** Keys that are never exposed as methods. */
-const HIDDEN = new Set(['constructor', 'signals', 'properties', 'then']);
 
 export interface MemberTable {
   metaObject: MetaObject;
   methodsById: Map<number, MethodEntry>;
+  signalsById: Map<number, { name: string; signal: Signal }>;
+  propertiesById: Map<number, { name: string; property: Property }>;
 }
 
-/** Numbers a list of methods from 100, in order. */
+/** A method that also receives the call's context (its AbortSignal) first: see `withContext`. */
+export interface ContextualMethod<Args extends unknown[], Result> {
+  (context: CallContext, ...args: Args): Result;
+  readonly withContext: true;
+}
+
+/**
+ * Marks a method that wants the call's context as a first argument, e.g. to stop work when the caller cancels:
+ * `say: withContext(async ({ signal }, text: string) => …)`. Clients call it without the context: `say('hi')`.
+ */
+export function withContext<Args extends unknown[], Result>(
+  fn: (context: CallContext, ...args: Args) => Result,
+): ContextualMethod<Args, Result> {
+  return Object.assign(fn, { withContext: true as const });
+}
+
+/** Numbers a list of methods from 100, in order (the built-in services' tables). */
 export function memberTable(name: string, methods: readonly MethodEntry[]): MemberTable {
-  const methodsById = new Map<number, MethodEntry>();
-  const metaObject: MetaObject = { name, methods: [], signals: [], properties: [] };
-  methods.forEach((method, index) => {
-    const id = FIRST_MEMBER_ACTION + index;
-    methodsById.set(id, method);
-    metaObject.methods.push({ id, name: method.name, arity: method.arity });
-  });
-  return { metaObject, methodsById };
+  const table = emptyTable(name);
+  methods.forEach((method, index) => addMethod(table, FIRST_MEMBER_ACTION + index, method));
+  return table;
 }
 
-/** The member table of a user's object: its methods, called with the object as `this`. */
+/** The member table of a user's object: methods called with the object as `this`, signals, properties. */
 export function describeMembers(name: string, implementation: object): MemberTable {
-  return memberTable(
-    name,
-    methodNames(implementation).map((key) => {
-      const fn = (implementation as Record<string, (...args: unknown[]) => unknown>)[key]!;
-      return { name: key, arity: fn.length, invoke: (args: unknown[]) => fn.apply(implementation, args) };
-    }),
-  );
+  const table = emptyTable(name);
+  let id = FIRST_MEMBER_ACTION;
+  for (const key of memberNames(implementation)) {
+    const member = (implementation as Record<string, unknown>)[key];
+    if (member instanceof Signal) {
+      table.signalsById.set(id, { name: key, signal: member });
+      table.metaObject.signals.push({ id: id++, name: key });
+    } else if (member instanceof Property) {
+      table.propertiesById.set(id, { name: key, property: member });
+      table.metaObject.properties.push({ id: id++, name: key, readOnly: member.readOnly });
+    } else if (typeof member === 'function') {
+      addMethod(table, id++, methodEntry(key, member as (...args: unknown[]) => unknown, implementation));
+    }
+  }
+  return table;
 }
 
-/** Own and inherited (class) method names, stopping at Object.prototype. */
-function methodNames(implementation: object): string[] {
+function methodEntry(name: string, fn: (...args: unknown[]) => unknown, self: object): MethodEntry {
+  if ((fn as Partial<ContextualMethod<unknown[], unknown>>).withContext === true) {
+    return { name, arity: Math.max(0, fn.length - 1), invoke: (args, { signal }) => fn.call(self, { signal }, ...args) };
+  }
+  return { name, arity: fn.length, invoke: (args) => fn.apply(self, args) };
+}
+
+function emptyTable(name: string): MemberTable {
+  return {
+    metaObject: { name, methods: [], signals: [], properties: [] },
+    methodsById: new Map(),
+    signalsById: new Map(),
+    propertiesById: new Map(),
+  };
+}
+
+function addMethod(table: MemberTable, id: number, method: MethodEntry): void {
+  table.methodsById.set(id, method);
+  table.metaObject.methods.push({ id, name: method.name, arity: method.arity });
+}
+
+/** Keys that are never members. */
+const HIDDEN = new Set(['constructor', 'then']);
+
+/** Own and inherited (class) member names, stopping at Object.prototype. */
+function memberNames(implementation: object): string[] {
   const names: string[] = [];
   const seen = new Set<string>();
   for (let proto: object | null = implementation; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       if (seen.has(key) || HIDDEN.has(key) || key.startsWith('_')) continue;
       seen.add(key);
-      if (typeof (implementation as Record<string, unknown>)[key] === 'function') names.push(key);
+      names.push(key);
     }
   }
   return names;

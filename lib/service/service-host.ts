@@ -3,11 +3,12 @@
  * accepted, and the answer to `bind(name)` on each link: a new channel served by the dispatcher.
  */
 import type { BindReply } from '../protocol/control.js';
-import { ServiceNotFoundError, type QiError } from '../protocol/errors.js';
+import { ClosedError, ServiceNotFoundError } from '../protocol/errors.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import { LinkHost, type HostEvents, type HostOptions } from '../session/link-host.js';
 import type { ControlHandler, LinkSession } from '../session/link-session.js';
 import { ServiceDispatcher } from './dispatcher.js';
+import { ServiceBinding } from './service-binding.js';
 import type { MemberTable } from './meta-object.js';
 
 export class ServiceHost implements ControlHandler {
@@ -27,16 +28,19 @@ export class ServiceHost implements ControlHandler {
 
   async bind(name: string, session: LinkSession): Promise<BindReply> {
     if (name !== this.name) throw new ServiceNotFoundError(`this endpoint serves '${this.name}', not '${name}'`);
-    const ref = { channel: 0 };
-    ref.channel = session.openChannel(this.dispatcher.endpointFor(session, ref));
-    return { channel: ref.channel, metaObject: this.dispatcher.metaObject };
+    const binding = this.dispatcher.bind(session);
+    binding.channel = session.openChannel(binding);
+    return { channel: binding.channel, metaObject: this.dispatcher.metaObject };
   }
 
   unbind(channel: number, session: LinkSession): void {
+    const endpoint = session.channelEndpoint(channel);
     session.detachChannel(channel);
+    if (endpoint instanceof ServiceBinding) endpoint.onClosed(new ClosedError('unbound'));
   }
 
-  close(_reason?: QiError): Promise<void> {
+  close(): Promise<void> {
+    this.dispatcher.detach();
     return this.links.close();
   }
 

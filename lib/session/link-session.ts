@@ -185,16 +185,33 @@ export class LinkSession {
 
   /** Calls `action` of `object` on `channel`; resolves with the Reply's body or rejects with the Error's. */
   call(channel: number, object: number, action: number, body: unknown): Promise<unknown> {
-    if (this.state === 'closed') return Promise.reject(this.lostError());
+    return this.startCall(channel, object, action, body).result;
+  }
+
+  /** Like `call`, but also gives the call's id, so that the caller can `cancel` it. */
+  startCall(channel: number, object: number, action: number, body: unknown): { id: number; result: Promise<unknown> } {
+    if (this.state === 'closed') return { id: 0, result: Promise.reject(this.lostError()) };
     let opened: { id: number; result: Promise<unknown> };
     try {
       opened = this.calls.open(channel);
+      this.send({ id: opened.id, type: MessageType.Call, channel, object, action }, body);
     } catch (err) {
-      return Promise.reject(err);
+      if (opened!) this.calls.reject(opened.id, toQiError(err));
+      return { id: 0, result: Promise.reject(toQiError(err)) };
     }
-    const { id, result } = opened;
-    this.send({ id, type: MessageType.Call, channel, object, action }, body);
-    return result;
+    return opened;
+  }
+
+  /** Gives up a pending call: it rejects with `error` at once, and the peer is sent a Cancel. */
+  cancel(channel: number, id: number, error: QiError): void {
+    if (!this.calls.has(id)) return;
+    this.calls.reject(id, error);
+    this.send({ id, type: MessageType.Cancel, channel, object: 0, action: 0 }, undefined);
+  }
+
+  /** Sends a Post: a call that is never answered. */
+  post(channel: number, object: number, action: number, body: unknown): boolean {
+    return this.send({ id: 0, type: MessageType.Post, channel, object, action }, body);
   }
 
   /** A call on the control channel. */

@@ -1,0 +1,202 @@
+/**
+ * One client's binding to a service on one link: the endpoint of its channel. It answers Calls (the service's
+ * methods and the reserved object actions), runs Posts, honours Cancels, and carries the binding's signal
+ * subscriptions. User code runs here, outside any actor (DESIGN §4).
+ */
+import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
+import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
+import { BadArgumentsError, CanceledError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
+import { encodeFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
+import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
+import type { ServiceDispatcher } from './dispatcher.js';
+import type { Property } from './members.js';
+import type { MethodEntry } from './meta-object.js';
+
+const NEVER_ABORTED = new AbortController().signal;
+
+export class ServiceBinding implements ChannelEndpoint {
+  /** Assigned once the session has opened the channel. */
+  channel = 0;
+  /** Member ids of the signals and properties this binding is subscribed to. */
+  readonly subscriptions = new Set<number>();
+  /** Calls being served, by call id, so a Cancel can abort them. */
+  private readonly inflight = new Map<number, AbortController>();
+
+  constructor(
+    private readonly dispatcher: ServiceDispatcher,
+    readonly session: LinkSession,
+  ) {}
+
+  onFrame(frame: Uint8Array): void {
+    switch (frameType(frame)) {
+      case MessageType.Call:
+        return this.onCall(frame);
+      case MessageType.Post:
+        return this.onPost(frame);
+      case MessageType.Cancel:
+        return this.onCancel(frameId(frame));
+      case MessageType.Reply:
+      case MessageType.Error:
+        return this.session.settle(frame);
+      default:
+        this.session.stats.strayFrames++;
+    }
+  }
+
+  onClosed(_error: QiError): void {
+    this.dispatcher.dropBinding(this);
+    for (const controller of this.inflight.values()) controller.abort(new CanceledError('the binding ended'));
+    this.inflight.clear();
+  }
+
+  /** Sends one signal emission; `body` is encoded once by the dispatcher for every subscriber. */
+  sendEvent(memberId: number, body: Uint8Array): void {
+    this.session.sendFrame(encodeFrame({ id: 0, type: MessageType.Event, channel: this.channel, object: MAIN_OBJECT, action: memberId }, body));
+  }
+
+  private onCall(frame: Uint8Array): void {
+    const stats = this.dispatcher.stats;
+    stats.calls++;
+    const id = frameId(frame);
+    const object = frameObject(frame);
+    const action = frameAction(frame);
+    const sendError = (error: QiError): void => {
+      stats.errors++;
+      this.session.replyError(this.channel, id, object, action, error);
+    };
+    const reply = (value: unknown): void => {
+      if (!this.finish(id)) return;
+      try {
+        this.session.reply(this.channel, id, object, action, value);
+      } catch (err) {
+        sendError(new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
+      }
+    };
+    const fail = (error: QiError): void => {
+      if (this.finish(id)) sendError(error);
+    };
+    const controller = new AbortController();
+    this.inflight.set(id, controller);
+    let result: unknown;
+    try {
+      const args = this.arguments(object, frame);
+      if (action < FIRST_MEMBER_ACTION) {
+        result = this.reserved(action, args);
+      } else {
+        const method = this.method(action);
+        result = method.invoke(this.checkArity(method, args), { session: this.session, signal: controller.signal });
+      }
+    } catch (err) {
+      fail(toQiError(err));
+      return;
+    }
+    if (isThenable(result)) result.then(reply, (err: unknown) => fail(toQiError(err)));
+    else reply(result);
+  }
+
+  private onPost(frame: Uint8Array): void {
+    const stats = this.dispatcher.stats;
+    stats.posts++;
+    let method: MethodEntry;
+    let args: unknown[];
+    try {
+      args = this.arguments(frameObject(frame), frame);
+      method = this.method(frameAction(frame));
+      this.checkArity(method, args);
+    } catch {
+      stats.droppedPosts++;
+      return;
+    }
+    try {
+      const result = method.invoke(args, { session: this.session, signal: NEVER_ABORTED });
+      // A post has no one to report to; a rejected promise must still not go unhandled.
+      if (isThenable(result)) result.then(undefined, () => stats.errors++);
+    } catch {
+      stats.errors++;
+    }
+  }
+
+  private onCancel(id: number): void {
+    const controller = this.inflight.get(id);
+    if (!controller) return; // already answered: a late cancel is harmless
+    this.inflight.delete(id);
+    this.dispatcher.stats.canceled++;
+    controller.abort(new CanceledError('canceled by the caller'));
+    this.session.send({ id, type: MessageType.Canceled, channel: this.channel, object: MAIN_OBJECT, action: 0 }, undefined);
+  }
+
+  /** Forgets a call that is being answered; false if it was canceled (its answer is then dropped). */
+  private finish(id: number): boolean {
+    return this.inflight.delete(id);
+  }
+
+  private arguments(object: number, frame: Uint8Array): unknown[] {
+    if (object !== MAIN_OBJECT) throw new NoSuchMemberError(`${this.dispatcher.name} has no object ${object}`);
+    const body = decodeMessageBody(frame);
+    if (!Array.isArray(body)) throw new BadArgumentsError('arguments must be a CBOR array');
+    return body;
+  }
+
+  private method(action: number): MethodEntry {
+    const method = this.dispatcher.members.methodsById.get(action);
+    if (!method) throw new NoSuchMemberError(`${this.dispatcher.name} has no method with id ${action}`);
+    return method;
+  }
+
+  private checkArity(method: MethodEntry, args: unknown[]): unknown[] {
+    if (args.length !== method.arity) {
+      throw new BadArgumentsError(`${method.name} takes ${method.arity} argument(s), got ${args.length}`);
+    }
+    return args;
+  }
+
+  /** The reserved object actions (0–99). */
+  private reserved(action: number, args: unknown[]): unknown {
+    const { members } = this.dispatcher;
+    switch (action) {
+      case ObjectAction.registerEvent:
+        return this.dispatcher.subscribe(this, this.eventId(args));
+      case ObjectAction.unregisterEvent:
+        return this.dispatcher.unsubscribe(this, this.eventId(args));
+      case ObjectAction.metaObject:
+        return members.metaObject;
+      case ObjectAction.property:
+        return this.property(args[0]).property.get();
+      case ObjectAction.setProperty: {
+        const entry = this.property(args[0]);
+        if (args.length !== 2) throw new BadArgumentsError('setProperty takes (propertyId, value)');
+        if (entry.property.readOnly) throw new BadArgumentsError(`property ${entry.name} is read-only`);
+        entry.property.set(args[1]);
+        return undefined;
+      }
+      case ObjectAction.properties:
+        return Object.fromEntries([...members.propertiesById.values()].map(({ name, property }) => [name, property.get()]));
+      default:
+        throw new NoSuchMemberError(`reserved action ${action} is not served`);
+    }
+  }
+
+  private eventId(args: unknown[]): number {
+    const id = args[0];
+    const { members } = this.dispatcher;
+    if (typeof id !== 'number' || (!members.signalsById.has(id) && !members.propertiesById.has(id))) {
+      throw new NoSuchMemberError(`${this.dispatcher.name} has no signal or property with id ${String(id)}`);
+    }
+    return id;
+  }
+
+  private property(id: unknown): { name: string; property: Property } {
+    const entry = typeof id === 'number' ? this.dispatcher.members.propertiesById.get(id) : undefined;
+    if (!entry) throw new NoSuchMemberError(`${this.dispatcher.name} has no property with id ${String(id)}`);
+    return entry;
+  }
+}
+
+/** Encodes a signal emission's arguments once, for every subscriber's frame. */
+export function encodeEvent(args: unknown[]): Uint8Array {
+  return encodeBody(args);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
