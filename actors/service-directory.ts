@@ -7,17 +7,14 @@
  *       │          ↺ SERVICE.REGISTER / SERVICE.UNREGISTER / LINK.CLOSED (drops what that link registered)
  *       ▼
  *     failed
+ *
+ * Its methods (register, unregister, lookup, list) are in lib/directory/directory-service.ts.
  */
 import { assign, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import { startListening } from './host-logic.js';
 import { DIRECTORY_NAME, DIRECTORY_SERVICE_ID, type ServiceRecord } from '../lib/directory/directory-client.js';
-import {
-  BadArgumentsError,
-  ServiceAlreadyRegisteredError,
-  ServiceNotFoundError,
-} from '../lib/protocol/errors.js';
-import { memberTable, type MemberTable } from '../lib/service/meta-object.js';
+import type { DirectorySignals } from '../lib/directory/directory-service.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
 
 /** A registry entry: the record peers see, and the link that registered it (it goes when that link does). */
@@ -28,6 +25,8 @@ export interface RegisteredService extends ServiceRecord {
 export interface ServiceDirectoryInput {
   host: ServiceHost;
   listen: string[];
+  /** serviceAdded / serviceRemoved, emitted by this machine's actions as the registry changes. */
+  signals: DirectorySignals;
 }
 
 export interface ServiceDirectoryContext extends ServiceDirectoryInput {
@@ -72,6 +71,15 @@ export const serviceDirectoryMachine = setup({
       services: ({ context }, linkId: string) =>
         Object.fromEntries(Object.entries(context.services).filter(([, s]) => s.linkId !== linkId)),
     }),
+    announceAdded: ({ context }, name: string) => context.signals.serviceAdded.emit(name),
+    announceRemoved: ({ context }, id: number) => {
+      for (const service of Object.values(context.services)) if (service.id === id) context.signals.serviceRemoved.emit(service.name);
+    },
+    announceRemovedOfLink: ({ context }, linkId: string) => {
+      for (const service of Object.values(context.services)) {
+        if (service.linkId === linkId) context.signals.serviceRemoved.emit(service.name);
+      }
+    },
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     releaseHost: ({ context }) => void context.host.close(),
   },
@@ -98,12 +106,23 @@ export const serviceDirectoryMachine = setup({
       on: {
         'SERVICE.REGISTER': {
           guard: { type: 'nameIsFree', params: ({ event }) => event.service.name },
-          actions: { type: 'addService', params: ({ event }) => event.service },
+          actions: [
+            { type: 'addService', params: ({ event }) => event.service },
+            { type: 'announceAdded', params: ({ event }) => event.service.name },
+          ],
         },
-        'SERVICE.UNREGISTER': { actions: { type: 'removeService', params: ({ event }) => event.id } },
+        'SERVICE.UNREGISTER': {
+          actions: [
+            { type: 'announceRemoved', params: ({ event }) => event.id },
+            { type: 'removeService', params: ({ event }) => event.id },
+          ],
+        },
         'LINK.CLOSED': {
           description: 'A registration link closed: the services it registered are gone.',
-          actions: { type: 'removeServicesOfLink', params: ({ event }) => event.linkId },
+          actions: [
+            { type: 'announceRemovedOfLink', params: ({ event }) => event.linkId },
+            { type: 'removeServicesOfLink', params: ({ event }) => event.linkId },
+          ],
         },
         CLOSE: 'closing',
       },
@@ -117,49 +136,3 @@ export const serviceDirectoryMachine = setup({
 });
 
 export type ServiceDirectoryActor = ActorRefFrom<typeof serviceDirectoryMachine>;
-
-/**
- * The directory's methods as a service. They read the registry from the actor's snapshot and change it by
- * sending events, so every change is a transition the inspector shows.
- */
-export function directoryMembers(actor: () => ServiceDirectoryActor): MemberTable {
-  const services = (): Record<string, RegisteredService> => actor().getSnapshot().context.services;
-  const publicRecord = ({ id, name, endpoints }: RegisteredService): ServiceRecord => ({ id, name, endpoints });
-  return memberTable(DIRECTORY_NAME, [
-    {
-      name: 'register',
-      arity: 2,
-      invoke: ([name, endpoints], { session }) => {
-        if (typeof name !== 'string' || name === '' || !Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
-          throw new BadArgumentsError('register expects (name: string, endpoints: string[])');
-        }
-        if (Object.hasOwn(services(), name)) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);
-        const id = actor().getSnapshot().context.nextId;
-        actor().send({ type: 'SERVICE.REGISTER', service: { id, name, endpoints: endpoints as string[], linkId: session.id } });
-        return id;
-      },
-    },
-    {
-      name: 'unregister',
-      arity: 1,
-      invoke: ([id]) => {
-        if (typeof id !== 'number') throw new BadArgumentsError('unregister expects (id: number)');
-        actor().send({ type: 'SERVICE.UNREGISTER', id });
-      },
-    },
-    {
-      name: 'lookup',
-      arity: 1,
-      invoke: ([name]) => {
-        const service = typeof name === 'string' ? services()[name] : undefined;
-        if (!service || !Object.hasOwn(services(), name as string)) throw new ServiceNotFoundError(`no service named '${String(name)}'`);
-        return publicRecord(service);
-      },
-    },
-    {
-      name: 'list',
-      arity: 0,
-      invoke: () => Object.values(services()).map(publicRecord),
-    },
-  ]);
-}

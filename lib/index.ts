@@ -15,6 +15,7 @@ export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions 
 export type { CommonOptions } from './api/options.js';
 export type { InspectOption } from './actor-runtime.js';
 export type { ServiceRecord } from './directory/directory-client.js';
+export type { DirectoryService } from './directory/directory-service.js';
 export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
 export * from './protocol/errors.js';
 export { TransportRegistry, defaultTransports } from './transports/registry.js';

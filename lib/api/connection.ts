@@ -3,7 +3,9 @@ import { clientMachine } from '../../actors/client.js';
 import { connectionMachine } from '../../actors/connection.js';
 import { startActor } from '../actor-runtime.js';
 import { ClientChannel } from '../client/client-channel.js';
-import { ClosedError, toQiError } from '../protocol/errors.js';
+import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
+import type { DirectoryService } from '../directory/directory-service.js';
+import { CanceledError, ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
 import type { LinkSession } from '../session/link-session.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
@@ -36,6 +38,7 @@ export interface ConnectOptions extends CommonOptions {
  */
 export class Connection extends ActorHandle<typeof connectionMachine> {
   private readonly clients = new Set<ServiceClient<unknown>>();
+  private directoryClient: Promise<ServiceProxy<DirectoryService>> | undefined;
   private clientCount = 0;
 
   /** @internal Use `connect(url)`. */
@@ -80,6 +83,64 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     const forget = (): void => void this.clients.delete(client as ServiceClient<unknown>);
     actor.subscribe({ complete: forget, error: forget });
     return withMethods(client);
+  }
+
+  /**
+   * A client of the ServiceDirectory, bound on first use and shared: through a gateway it is the gateway's
+   * directory, on a direct connection to a directory it is that directory.
+   */
+  directory(): Promise<ServiceProxy<DirectoryService>> {
+    this.directoryClient ??= this.service<DirectoryService>(DIRECTORY_NAME);
+    this.directoryClient.catch(() => (this.directoryClient = undefined));
+    return this.directoryClient;
+  }
+
+  /** Every service registered in the directory, the directory itself included. */
+  async services(): Promise<ServiceRecord[]> {
+    return (await this.directory()).list();
+  }
+
+  /**
+   * Resolves with the service's record once it is registered (at once if it is). Rejects with CanceledError when
+   * `signal` aborts, TimeoutError after `timeout` ms, or the error that ends the connection.
+   */
+  async waitForService(name: string, options: { signal?: AbortSignal; timeout?: number } = {}): Promise<ServiceRecord> {
+    const directory = await this.directory();
+    return new Promise<ServiceRecord>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        watch.unsubscribe();
+        void directory.off('serviceAdded', onAdded);
+        outcome();
+      };
+      const lookUp = (): void => {
+        directory.lookup(name).then(
+          (record) => settle(() => resolve(record)),
+          (err: unknown) => {
+            if (!(err instanceof ServiceNotFoundError)) settle(() => reject(err));
+          },
+        );
+      };
+      const onAdded = (added: string): void => {
+        if (added === name) lookUp();
+      };
+      const onAbort = (): void => settle(() => reject(new CanceledError(`stopped waiting for ${name}`)));
+      // The directory binding ending (connection lost, directory gone) ends the wait with its error.
+      const ended = (): void => settle(() => reject(errorFromSummary(directory.actor.getSnapshot().context.error, 'the directory binding ended')));
+      const watch = directory.actor.subscribe({ complete: ended, error: ended });
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.timeout !== undefined) {
+        timer = setTimeout(() => settle(() => reject(new TimeoutError(`${name} did not register within ${options.timeout} ms`))), options.timeout);
+      }
+      // Subscribe first, then look up: a registration in between is seen by one or the other.
+      directory.on('serviceAdded', onAdded).then(lookUp, (err: unknown) => settle(() => reject(err)));
+    });
   }
 
   /** Closes every client, then the link. Pending calls fail with ClosedError. Idempotent. */

@@ -1,5 +1,6 @@
 import type { Actor } from 'xstate';
-import { directoryMembers, serviceDirectoryMachine, type ServiceDirectoryActor } from '../../actors/service-directory.js';
+import { serviceDirectoryMachine, type ServiceDirectoryActor } from '../../actors/service-directory.js';
+import { directoryMembers, DirectorySignals } from '../directory/directory-service.js';
 import { startActor } from '../actor-runtime.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import { ServiceHost } from '../service/service-host.js';
@@ -46,10 +47,11 @@ export class ServiceDirectory extends ActorHandle<typeof serviceDirectoryMachine
 export async function createServiceDirectory(options: ServiceDirectoryOptions): Promise<ServiceDirectory> {
   const { transports, inspect, limits } = resolveOptions(options);
   let actor: ServiceDirectoryActor | undefined;
-  const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => actor!), transports, limits, {
+  const signals = new DirectorySignals();
+  const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => actor!, signals), transports, limits, {
     closed: (session) => actor?.send({ type: 'LINK.CLOSED', linkId: session.id }),
   });
-  const started = startActor(serviceDirectoryMachine, { input: { host, listen: options.listen }, inspect, systemId: 'serviceDirectory' });
+  const started = startActor(serviceDirectoryMachine, { input: { host, listen: options.listen, signals }, inspect, systemId: 'serviceDirectory' });
   actor = started;
   const snapshot = await settled(started, 'ready');
   if (!snapshot.matches('ready')) {

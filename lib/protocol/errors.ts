@@ -41,10 +41,8 @@ export class QiError extends Error {
     super(message);
     this.code = code;
     this.data = data;
-  }
-
-  override get name(): string {
-    return `${this.code}Error`;
+    // The subclass's own name (ServiceGoneError, ProtocolError, …) in stack traces and logs.
+    this.name = new.target.name;
   }
 
   /** The Error-frame body for this error. */

@@ -49,10 +49,19 @@ export function withContext<Args extends unknown[], Result>(
   return Object.assign(fn, { withContext: true as const });
 }
 
-/** Numbers a list of methods from 100, in order (the built-in services' tables). */
-export function memberTable(name: string, methods: readonly MethodEntry[]): MemberTable {
+/** Numbers methods, then signals, from 100, in order (the built-in services' tables). */
+export function memberTable(
+  name: string,
+  methods: readonly MethodEntry[],
+  signals: ReadonlyArray<{ name: string; signal: Signal }> = [],
+): MemberTable {
   const table = emptyTable(name);
-  methods.forEach((method, index) => addMethod(table, FIRST_MEMBER_ACTION + index, method));
+  let id = FIRST_MEMBER_ACTION;
+  for (const method of methods) addMethod(table, id++, method);
+  for (const entry of signals) {
+    table.signalsById.set(id, entry);
+    table.metaObject.signals.push({ id: id++, name: entry.name });
+  }
   return table;
 }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   BadArgumentsError,
   CanceledError,
+  connect,
   NoSuchMemberError,
   property,
   signal,
@@ -255,6 +256,64 @@ for (const { mode, transport } of MATRIX) {
         await rejection(tick.slow(10_000), TimeoutError);
         expect(await tick.slow(1)).to.equal('finished');
       });
+    });
+  });
+}
+
+for (const { mode, transport } of MATRIX) {
+  describe(`the directory for clients (${mode}, ${transport})`, () => {
+    let topology: Topology;
+    beforeEach(async () => {
+      topology = await Topology.start(mode, transport);
+    });
+    afterEach(() => topology.close());
+
+    /** Through the gateway in gateway mode; straight to the directory otherwise. */
+    const connectToDirectory = () => connect(topology.gateway?.url ?? topology.directory.url);
+
+    it('lists services and signals serviceAdded / serviceRemoved', async () => {
+      const connection = await connectToDirectory();
+      try {
+        const directory = await connection.directory();
+        const added: string[] = [];
+        const removed: string[] = [];
+        await directory.on('serviceAdded', (name) => void added.push(name));
+        await directory.on('serviceRemoved', (name) => void removed.push(name));
+        const tts = await topology.addService('tts', { say: (text: string) => text });
+        await eventually(() => added.includes('tts'), 1_000, 'serviceAdded(tts)');
+        expect((await connection.services()).map((s) => s.name)).to.include('tts');
+        await tts.close();
+        await eventually(() => removed.includes('tts'), 1_000, 'serviceRemoved(tts)');
+      } finally {
+        await connection.close();
+      }
+    });
+
+    it('waits for a service that registers later', async () => {
+      const connection = await connectToDirectory();
+      try {
+        const waiting = connection.waitForService('late', { timeout: 2_000 });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await topology.addService('late', { hello: () => 'hi' });
+        const record = await waiting;
+        expect(record.name).to.equal('late');
+        expect(await connection.waitForService('late')).to.deep.equal(record);
+      } finally {
+        await connection.close();
+      }
+    });
+
+    it('stops waiting when aborted, or on timeout', async () => {
+      const connection = await connectToDirectory();
+      try {
+        const controller = new AbortController();
+        const aborted = rejection(connection.waitForService('never', { signal: controller.signal }), CanceledError);
+        controller.abort();
+        await aborted;
+        await rejection(connection.waitForService('never', { timeout: 20 }), TimeoutError);
+      } finally {
+        await connection.close();
+      }
     });
   });
 }

@@ -1,0 +1,75 @@
+/**
+ * The ServiceDirectory's members as a service: methods register, unregister, lookup, list, and the signals
+ * serviceAdded(name) / serviceRemoved(name). The methods read the registry from the directory actor's snapshot and
+ * change it by sending events, so every change is a transition the inspector shows; the machine's actions emit
+ * the signals.
+ */
+import type { RegisteredService, ServiceDirectoryActor } from '../../actors/service-directory.js';
+import { BadArgumentsError, ServiceAlreadyRegisteredError, ServiceNotFoundError } from '../protocol/errors.js';
+import { signal, type Signal } from '../service/members.js';
+import { memberTable, type MemberTable } from '../service/meta-object.js';
+import { DIRECTORY_NAME, type ServiceRecord } from './directory-client.js';
+
+/** The directory as a client sees it: `conn.service<DirectoryService>('ServiceDirectory')`. */
+export interface DirectoryService {
+  register(name: string, endpoints: string[]): number;
+  unregister(id: number): void;
+  lookup(name: string): ServiceRecord;
+  list(): ServiceRecord[];
+  serviceAdded: Signal<[name: string]>;
+  serviceRemoved: Signal<[name: string]>;
+}
+
+export class DirectorySignals {
+  readonly serviceAdded = signal<[name: string]>();
+  readonly serviceRemoved = signal<[name: string]>();
+
+  /** Signals are handles, not state: nothing to show in a snapshot. */
+  toJSON(): object {
+    return {};
+  }
+}
+
+export function directoryMembers(actor: () => ServiceDirectoryActor, signals: DirectorySignals): MemberTable {
+  const services = (): Record<string, RegisteredService> => actor().getSnapshot().context.services;
+  const publicRecord = ({ id, name, endpoints }: RegisteredService): ServiceRecord => ({ id, name, endpoints });
+  return memberTable(
+    DIRECTORY_NAME,
+    [
+      {
+        name: 'register',
+        arity: 2,
+        invoke: ([name, endpoints], { session }) => {
+          if (typeof name !== 'string' || name === '' || !Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
+            throw new BadArgumentsError('register expects (name: string, endpoints: string[])');
+          }
+          if (Object.hasOwn(services(), name)) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);
+          const id = actor().getSnapshot().context.nextId;
+          actor().send({ type: 'SERVICE.REGISTER', service: { id, name, endpoints: endpoints as string[], linkId: session.id } });
+          return id;
+        },
+      },
+      {
+        name: 'unregister',
+        arity: 1,
+        invoke: ([id]) => {
+          if (typeof id !== 'number') throw new BadArgumentsError('unregister expects (id: number)');
+          actor().send({ type: 'SERVICE.UNREGISTER', id });
+        },
+      },
+      {
+        name: 'lookup',
+        arity: 1,
+        invoke: ([name]) => {
+          if (typeof name !== 'string' || !Object.hasOwn(services(), name)) throw new ServiceNotFoundError(`no service named '${String(name)}'`);
+          return publicRecord(services()[name]!);
+        },
+      },
+      { name: 'list', arity: 0, invoke: () => Object.values(services()).map(publicRecord) },
+    ],
+    [
+      { name: 'serviceAdded', signal: signals.serviceAdded },
+      { name: 'serviceRemoved', signal: signals.serviceRemoved },
+    ],
+  );
+}
