@@ -1,5 +1,5 @@
 /** The README's usage snippet must run as written (only the package name and the port are substituted). */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,13 +16,18 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('README', function () {
-  this.timeout(30_000);
+/** The ```ts block that follows `heading` in the README. */
+function snippetAfter(heading: string): string {
+  const readme = readFileSync('README.md', 'utf8');
+  const start = readme.indexOf(heading);
+  expect(start, `a heading "${heading}"`).to.be.at.least(0);
+  const snippet = /```ts\n([\s\S]*?)```/.exec(readme.slice(start))?.[1];
+  expect(snippet, `a \`\`\`ts block under "${heading}"`).to.be.a('string');
+  return snippet!;
+}
 
-  it('runs its usage snippet and prints what it says', async () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const snippet = /## Use\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(snippet, 'a ```ts block under "## Use"').to.be.a('string');
+/** Runs a snippet with the package name pointing at this checkout; resolves with its output lines. */
+async function run(snippet: string): Promise<string[]> {
     const port = await freePort();
     const dir = mkdtempSync(path.join('spec', 'docs', '.readme-'));
     const file = path.join(dir, 'snippet.ts');
@@ -31,6 +36,13 @@ describe('README', function () {
         file,
         snippet!.replace("from 'qimessaging'", `from '${path.relative(dir, 'lib/index.js').split(path.sep).join('/')}'`).replaceAll('9559', String(port)),
       );
+      // The snippet must type-check under the project's own strict settings, not only run.
+      writeFileSync(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../../..' }, include: ['snippet.ts'] }),
+      );
+      const typeCheck = spawnSync('node_modules/.bin/tsc', ['-p', dir], { encoding: 'utf8' });
+      expect(typeCheck.status, `the snippet's type check:\n${typeCheck.stdout}${typeCheck.stderr}`).to.equal(0);
       const output = await new Promise<string>((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'pipe'] });
         let text = '';
@@ -43,9 +55,29 @@ describe('README', function () {
           else reject(new Error(`snippet exited with ${code}:\n${text}`));
         });
       });
-      expect(output.trim().split('\n')).to.deep.equal(['5', 'RemoteError division by zero']);
+      return output.trim().split('\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+}
+
+describe('README', function () {
+  this.timeout(30_000);
+
+  it('runs its usage snippet and prints what it says', async () => {
+    expect(await run(snippetAfter('## Use'))).to.deep.equal(['5', 'RemoteError division by zero']);
+  });
+
+  it('runs its object-model snippet and prints what its comments say', async () => {
+    expect(await run(snippetAfter('### Signals, properties'))).to.deep.equal([
+      'spoke hi',
+      'spoke robot',
+      '8',
+      'volume is now 70',
+      'BadArguments',
+      'log: fire and forget',
+      'true',
+      'true',
+    ]);
   });
 });
