@@ -9,8 +9,8 @@
  * The machine decides the link's lifecycle; frames on it never pass through it (see LinkSession).
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
-import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
-import { ClosedError, TimeoutError } from '../lib/protocol/errors.js';
+import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import { TimeoutError } from '../lib/protocol/errors.js';
 import type { TransportRegistry } from '../lib/transports/registry.js';
 import { LinkSession, type SessionOptions } from '../lib/session/link-session.js';
 
@@ -38,12 +38,8 @@ export const openLink = fromPromise<LinkSession, ConnectionInput>(async ({ input
   const { url, transport } = input.transports.resolve(input.url);
   const { maxBodySize, ...sessionOptions } = input.sessionOptions;
   const link = await transport.connect(url, { signal, ...(maxBodySize === undefined ? {} : { maxBodySize }) });
-  if (signal.aborted) {
-    // The connection was closed while the transport was still connecting: do not leak the link it made.
-    link.close();
-    throw new ClosedError(`connection to ${input.url} closed while connecting`);
-  }
-  return new LinkSession(link, 'initiator', undefined, sessionOptions);
+  // Closed while connecting: the link just made must not leak.
+  return handOver(signal, new LinkSession(link, 'initiator', undefined, sessionOptions), (session) => session.close());
 });
 
 /** Reports the session's handshake and close to the machine as events. */

@@ -9,12 +9,12 @@
  * are readable in the snapshot (`context.route`).
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
-import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { DirectoryClient } from '../lib/directory/directory-client.js';
 import { ForwardingRoute, type RouteEnd } from '../lib/gateway/forwarding-route.js';
 import type { SignalFanout } from '../lib/gateway/signal-fanout.js';
 import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/control.js';
-import { ClosedError, ServiceGoneError } from '../lib/protocol/errors.js';
+import { ServiceGoneError } from '../lib/protocol/errors.js';
 import type { LinkSession } from '../lib/session/link-session.js';
 
 /** What a forwarder needs of its gateway. */
@@ -55,12 +55,10 @@ export const openServiceLink = fromPromise<LinkSession, { gateway: ForwarderGate
 
 export const bindUpstream = fromPromise<BindReply, { service: LinkSession; name: string }>(async ({ input, signal }) => {
   const reply = (await input.service.controlCall(ControlAction.bind, { name: input.name })) as BindReply;
-  if (signal.aborted) {
-    // The binding was abandoned while the service answered: release the channel it opened.
-    input.service.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
-    throw new ClosedError('binding abandoned');
-  }
-  return reply;
+  // Abandoned while the service answered: release the channel it opened for us.
+  return handOver(signal, reply, ({ channel }) => {
+    input.service.controlCall(ControlAction.unbind, { channel }).catch(() => undefined);
+  });
 });
 
 /** Reports the client link closing while the binding is still being made. */

@@ -9,10 +9,9 @@
  * Calls are dispatched by the ServiceHost beside the machine; user code never runs inside an action.
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
-import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
+import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import { startListening } from './host-logic.js';
 import { DirectoryClient } from '../lib/directory/directory-client.js';
-import { ClosedError } from '../lib/protocol/errors.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
 import type { DialOptions } from '../lib/session/dial.js';
 import type { TransportRegistry } from '../lib/transports/registry.js';
@@ -47,8 +46,7 @@ export const registerService = fromPromise<
   const registration = await DirectoryClient.connect(context.transports, context.directory!, { ...context.dialOptions, signal });
   try {
     const serviceId = await registration.register(context.name, context.endpoints);
-    if (signal.aborted) throw new ClosedError(`service ${context.name} closed while registering`);
-    return { registration, serviceId };
+    return handOver(signal, { registration, serviceId }, () => registration.close());
   } catch (err) {
     registration.close();
     throw err;

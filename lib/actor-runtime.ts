@@ -4,6 +4,7 @@
  * started here gets an error subscriber, and `inspect` is passed only when the user asked for it (even a no-op
  * observer slows a machine several times).
  */
+import { ClosedError } from './protocol/errors.js';
 import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent, type Observer, type InputFrom, type Actor } from 'xstate';
 
 /** An XState inspection observer, e.g. from `@statelyai/inspect`'s `inspector.inspect`. */
@@ -29,6 +30,21 @@ export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options:
   actor.subscribe({ error: (error) => options.onError?.(error) });
   actor.start();
   return actor;
+}
+
+/**
+ * Hands over a resource a promise actor produced, releasing it if the actor is stopped before XState takes the
+ * result. There is a window between the promise resolving and XState delivering its output in which a CLOSE can
+ * stop the actor: XState then drops the output but does abort the signal, so listening for that is the only way
+ * not to leak the link, binding or registration the promise made.
+ */
+export function handOver<T>(signal: AbortSignal, resource: T, release: (resource: T) => void): T {
+  if (signal.aborted) {
+    release(resource);
+    throw new ClosedError('abandoned: its actor was stopped');
+  }
+  signal.addEventListener('abort', () => release(resource), { once: true });
+  return resource;
 }
 
 /** A serialisable copy of an error for actor context (the inspector shows it; snapshots stay JSON). */

@@ -8,7 +8,7 @@
  */
 import { waitFor, type AnyActorRef } from 'xstate';
 import { forwarderMachine, type ForwarderGateway } from '../../actors/forwarder.js';
-import { startActor } from '../actor-runtime.js';
+import { handOver, startActor } from '../actor-runtime.js';
 import { DirectoryClient } from '../directory/directory-client.js';
 import { ControlAction, type BindReply } from '../protocol/control.js';
 import { ConnectionLostError, qiError, ServiceGoneError, TransportError, isErrorCode, type QiError } from '../protocol/errors.js';
@@ -49,8 +49,12 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
     return this.directoryClient;
   }
 
-  async connectDirectory(signal?: AbortSignal): Promise<DirectoryClient> {
-    const client = await DirectoryClient.connect(this.transports, this.directoryUrl, { ...this.dialOptions, ...(signal ? { signal } : {}) });
+  async connectDirectory(signal: AbortSignal): Promise<DirectoryClient> {
+    const client = handOver(
+      signal,
+      await DirectoryClient.connect(this.transports, this.directoryUrl, { ...this.dialOptions, signal }),
+      (abandoned) => abandoned.close(),
+    );
     this.directoryClient = client;
     // The directory is a service too: binds to it reuse this link.
     this.remember(this.directoryUrl, Promise.resolve(client.session));

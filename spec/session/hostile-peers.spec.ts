@@ -1,0 +1,229 @@
+/**
+ * Protocol edge cases at the session level, driven through the fake transport: the test plays a hostile or
+ * broken peer frame by frame, and checks that only that link suffers, with a typed error.
+ */
+import { expect } from 'chai';
+import {
+  ClosedError,
+  ConnectionLostError,
+  connect,
+  createGateway,
+  createService,
+  createServiceDirectory,
+  ProtocolError,
+  ServiceGoneError,
+  TransportRegistry,
+  MemoryTransport,
+  type Connection,
+} from '../../lib/index.js';
+import { CONTROL_CHANNEL, ControlAction, MAIN_OBJECT, localCapability } from '../../lib/protocol/control.js';
+import { encodeMessage } from '../../lib/protocol/codec.js';
+import { encodeFrame, MessageType, type FrameHeader } from '../../lib/protocol/header.js';
+import { FakeTransport, decodeFrames, type FakeLink } from '../../lib/testing/index.js';
+import { eventually, rejection } from '../helpers.js';
+import { within } from '../e2e/topology.js';
+
+const capability = (id = 0): Uint8Array =>
+  encodeMessage({ id, type: MessageType.Capability, channel: CONTROL_CHANNEL, object: 0, action: 0 }, localCapability());
+const frame = (header: FrameHeader, body: unknown): Uint8Array => encodeMessage(header, body);
+
+/** A fake "server" the test drives: every link accepted at fake://server is handed to `accepted`. */
+async function fakeServer(fake: FakeTransport): Promise<{ next(): Promise<FakeLink> }> {
+  await fake.listen(new URL('fake://server'), () => {});
+  return { next: () => fake.nextLink() };
+}
+
+/** Answers the handshake on `link` like a well-behaved acceptor would. */
+async function acceptHandshake(link: FakeLink): Promise<void> {
+  await eventually(() => link.peer!.sent.length > 0, 1_000, 'the client capability');
+  link.send(capability());
+}
+
+describe('hostile and broken peers', () => {
+  let fake: FakeTransport;
+  let transports: TransportRegistry;
+  const opened: Array<{ close(): Promise<void> }> = [];
+
+  beforeEach(() => {
+    fake = new FakeTransport();
+    transports = new TransportRegistry([fake, new MemoryTransport()]);
+  });
+  afterEach(async () => {
+    for (const handle of opened.splice(0).reverse()) await handle.close();
+  });
+
+  async function connectToFake(): Promise<{ connection: Connection; server: FakeLink }> {
+    const server = await fakeServer(fake);
+    const serverLink = server.next();
+    const connecting = connect('fake://server', { transports });
+    const link = await serverLink;
+    await acceptHandshake(link);
+    const connection = await connecting;
+    opened.push(connection);
+    return { connection, server: link };
+  }
+
+  describe('a server that', () => {
+    it('answers the handshake with something else fails connect with ProtocolError', async () => {
+      const server = await fakeServer(fake);
+      const serverLink = server.next();
+      const connecting = connect('fake://server', { transports });
+      const link = await serverLink;
+      link.send(frame({ id: 1, type: MessageType.Reply, channel: 0, object: 0, action: 1 }, 'hello'));
+      const error = await rejection(connecting, ProtocolError);
+      expect(error.message).to.contain('Capability');
+    });
+
+    it('speaks another protocol version fails connect with ProtocolError', async () => {
+      const server = await fakeServer(fake);
+      const serverLink = server.next();
+      const connecting = connect('fake://server', { transports });
+      const link = await serverLink;
+      link.send(encodeMessage({ id: 0, type: MessageType.Capability, channel: 0, object: 0, action: 0 }, { protocol: 2, features: {} }));
+      expect((await rejection(connecting, ProtocolError)).message).to.contain('unsupported protocol 2');
+    });
+
+    it('never answers the handshake fails connect with a Timeout', async () => {
+      await fakeServer(fake);
+      const error = await rejection(connect('fake://server', { transports, handshakeTimeoutMs: 30 }), Error);
+      expect((error as { code?: string }).code).to.equal('Timeout');
+    });
+
+    it('sends a reply for an unknown call id: ignored, counted, nothing else happens', async () => {
+      const { connection, server } = await connectToFake();
+      const session = connection.actor.getSnapshot().context.session!;
+      server.send(frame({ id: 4242, type: MessageType.Reply, channel: 0, object: 0, action: ControlAction.bind }, { channel: 1 }));
+      server.send(frame({ id: 4243, type: MessageType.Error, channel: 7, object: 1, action: 100 }, { code: 'RemoteError', message: 'x' }));
+      await eventually(() => session.stats.unknownReplies === 2, 1_000, 'both replies to be counted');
+      expect(connection.isOpen).to.equal(true);
+    });
+
+    it('sends a malformed bind reply: the bind fails with ProtocolError, the connection stays', async () => {
+      const { connection, server } = await connectToFake();
+      const binding = connection.service('calc');
+      await eventually(() => server.peer!.sent.length >= 2, 1_000, 'the bind call');
+      const [, bindCall] = decodeFrames(server.peer!.sent);
+      server.send(frame({ id: bindCall!.header.id, type: MessageType.Reply, channel: 0, object: 0, action: ControlAction.bind }, { channel: 0, metaObject: 'nope' }));
+      await rejection(binding, ProtocolError);
+      expect(connection.isOpen).to.equal(true);
+    });
+
+    it('sends garbage bytes: that link closes with ProtocolError and its pending calls fail with ConnectionLost', async () => {
+      const { connection, server } = await connectToFake();
+      const binding = connection.service('calc');
+      await eventually(() => server.peer!.sent.length >= 2, 1_000, 'the bind call');
+      server.peer!.injectBytes(new Uint8Array(64).fill(0xab));
+      const error = await within(rejection(binding, ConnectionLostError), 1_000, 'the pending bind');
+      expect(error.message).to.contain('bad magic');
+      await eventually(() => connection.actor.getSnapshot().value === 'lost', 1_000, 'the connection to be lost');
+      expect(connection.actor.getSnapshot().context.error?.code).to.equal('ProtocolError');
+    });
+
+    it('drops the link with calls pending: they fail with ConnectionLost at once', async () => {
+      const { connection, server } = await connectToFake();
+      const binding = connection.service('calc');
+      await eventually(() => server.peer!.sent.length >= 2, 1_000, 'the bind call');
+      server.drop();
+      await within(rejection(binding, ConnectionLostError), 200, 'the pending bind');
+    });
+  });
+
+  describe('a client that', () => {
+    it('sends something other than a Capability first gets an Error frame and loses its link', async () => {
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
+      opened.push(service);
+      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      const closed = new Promise((resolve) => link.onClose(resolve));
+      link.send(frame({ id: 9, type: MessageType.Call, channel: 0, object: 0, action: ControlAction.bind }, { name: 'calc' }));
+      const reason = await within(closed, 1_000, 'the link to close');
+      expect(reason).to.be.instanceOf(ConnectionLostError);
+      const [answer] = decodeFrames(link.peer!.sent);
+      expect(answer!.header.type).to.equal(MessageType.Error);
+      expect(answer!.header.id).to.equal(9);
+      expect(answer!.body).to.deep.include({ code: 'ProtocolError' });
+    });
+
+    it('never sends a handshake loses its link after the handshake timeout', async () => {
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'], handshakeTimeoutMs: 30 });
+      opened.push(service);
+      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      const closed = new Promise((resolve) => link.onClose(resolve));
+      await within(closed, 1_000, 'the silent link to be closed');
+    });
+
+    it('calls on a channel it never bound (or already unbound) gets ServiceGone, and its link stays open', async () => {
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
+      opened.push(service);
+      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      link.send(capability());
+      link.send(frame({ id: 5, type: MessageType.Call, channel: 42, object: MAIN_OBJECT, action: 100 }, [1, 2]));
+      await eventually(() => link.peer!.sent.length >= 2, 1_000, 'the answer');
+      const [, answer] = decodeFrames(link.peer!.sent);
+      expect(answer!.header).to.deep.include({ id: 5, type: MessageType.Error, channel: 42 });
+      expect(answer!.body).to.deep.include({ code: 'ServiceGone' });
+      expect(link.closed).to.equal(false);
+      link.close();
+    });
+
+    it('sends garbage to a gateway loses its own link only; other clients of the gateway are untouched', async () => {
+      const directory = await createServiceDirectory({ transports, listen: ['memory://hostile-sd'] });
+      opened.push(directory);
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, directory: directory.url });
+      opened.push(service);
+      const gateway = await createGateway({ transports, directory: directory.url, listen: ['fake://gateway'] });
+      opened.push(gateway);
+      const good = await connect('fake://gateway', { transports });
+      opened.push(good);
+      const calc = await good.service('calc');
+      const hostile = (await fake.connect(new URL('fake://gateway'))) as FakeLink;
+      const hostileClosed = new Promise((resolve) => hostile.onClose(resolve));
+      hostile.send(capability());
+      hostile.peer!.injectBytes(encodeFrame({ id: 1, type: MessageType.Call, channel: 0, object: 0, action: 1 }, new Uint8Array(0)).map((b, i) => (i < 4 ? 0 : b)));
+      await within(hostileClosed, 1_000, 'the hostile link to be closed');
+      expect(hostile.peer!.closed).to.equal(true);
+      expect(await calc.call('add', 2, 2)).to.equal(4);
+      expect(gateway.actor.getSnapshot().value).to.equal('ready');
+    });
+  });
+
+  describe('closing while connecting', () => {
+    it('aborts a connect stuck in the transport with ClosedError and leaves no link', async () => {
+      await fakeServer(fake);
+      fake.holdConnects();
+      const controller = new AbortController();
+      const connecting = connect('fake://server', { transports, signal: controller.signal });
+      setTimeout(() => controller.abort(), 5);
+      await within(rejection(connecting, ClosedError), 1_000, 'the aborted connect');
+      fake.releaseConnects();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(fake.links.filter((l) => !l.closed)).to.have.length(0);
+    });
+
+    it('aborts a connect stuck in the handshake with ClosedError and closes the link', async () => {
+      const server = await fakeServer(fake);
+      const serverLink = server.next();
+      const controller = new AbortController();
+      const connecting = connect('fake://server', { transports, signal: controller.signal });
+      const link = await serverLink;
+      controller.abort();
+      await rejection(connecting, ClosedError);
+      await eventually(() => link.closed, 1_000, 'the server end to see the close');
+    });
+  });
+
+  it('fails a gateway bind with ServiceGone when the service link dies mid-call', async () => {
+    const directory = await createServiceDirectory({ transports, listen: ['memory://gone-sd'] });
+    opened.push(directory);
+    const service = await createService('stuck', { hang: () => new Promise(() => {}) }, { transports, directory: directory.url, listen: ['fake://stuck'] });
+    opened.push(service);
+    const gateway = await createGateway({ transports, directory: directory.url, listen: ['memory://gone-gw'] });
+    opened.push(gateway);
+    const connection = await connect('memory://gone-gw', { transports });
+    opened.push(connection);
+    const stuck = await connection.service('stuck');
+    const failure = rejection(stuck.call('hang'), ServiceGoneError);
+    const gatewayToService = fake.links.find((l) => l.remote === 'fake://stuck')!;
+    gatewayToService.drop();
+    await within(failure, 1_000, 'the pending call');
+  });
+});
