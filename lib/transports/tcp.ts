@@ -74,7 +74,7 @@ export class TcpLink extends BaseLink {
 export class TcpTransport implements Transport {
   readonly scheme = 'tcp';
 
-  connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
+  async connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
     const { host, port } = hostAndPort(url);
     return new Promise<Link>((resolve, reject) => {
       const { signal } = options;
@@ -105,7 +105,7 @@ export class TcpTransport implements Transport {
     });
   }
 
-  listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
+  async listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
     const { host, port } = hostAndPort(url, { allowZeroPort: true });
     const links = new Set<Link>();
     const server = net.createServer((socket) => {

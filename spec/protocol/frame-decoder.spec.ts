@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { ProtocolError } from '../../lib/protocol/errors.js';
+import { FrameDecoder } from '../../lib/protocol/frame-decoder.js';
+import { encodeFrame, HEADER_SIZE, MessageType, readHeader, writeU32, type FrameHeader } from '../../lib/protocol/header.js';
+
+const header: FrameHeader = { id: 7, type: MessageType.Call, channel: 3, object: 1, action: 100 };
+const frameOf = (body: number[], h: FrameHeader = header): Uint8Array => encodeFrame(h, Uint8Array.from(body));
+
+function decodeAll(decoder: FrameDecoder, chunks: Uint8Array[]): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (const chunk of chunks) decoder.push(chunk, (frame) => frames.push(Uint8Array.from(frame)));
+  return frames;
+}
+
+function expectProtocolError(action: () => void, message: RegExp): void {
+  expect(action).to.throw(ProtocolError, message);
+}
+
+describe('FrameDecoder', () => {
+  it('decodes a frame whose header arrives byte by byte', () => {
+    const frame = frameOf([1, 2, 3]);
+    const frames = decodeAll(new FrameDecoder(), Array.from(frame, (b) => Uint8Array.of(b)));
+    expect(frames).to.deep.equal([frame]);
+  });
+
+  it('decodes a frame whose body is split over chunks', () => {
+    const frame = frameOf(Array.from({ length: 100 }, (_, i) => i));
+    const frames = decodeAll(new FrameDecoder(), [frame.subarray(0, 40), frame.subarray(40, 90), frame.subarray(90)]);
+    expect(frames).to.deep.equal([frame]);
+  });
+
+  it('decodes several frames from one chunk, and a frame plus the start of the next', () => {
+    const [a, b, c] = [frameOf([1]), frameOf([2, 2]), frameOf([3, 3, 3])];
+    const all = Uint8Array.from([...a!, ...b!, ...c!]);
+    const decoder = new FrameDecoder();
+    const first = decodeAll(decoder, [all.subarray(0, a!.length + b!.length + 5)]);
+    expect(first).to.deep.equal([a, b]);
+    expect(decoder.pendingBytes).to.equal(5);
+    expect(decodeAll(decoder, [all.subarray(a!.length + b!.length + 5)])).to.deep.equal([c]);
+    expect(decoder.pendingBytes).to.equal(0);
+  });
+
+  it('hands out a frame lying within one chunk without copying it', () => {
+    const frame = frameOf([9, 9]);
+    const chunk = Uint8Array.from([...frame, ...frame]);
+    const seen: Uint8Array[] = [];
+    new FrameDecoder().push(chunk, (f) => seen.push(f));
+    expect(seen[0]!.buffer).to.equal(chunk.buffer);
+    expect(seen[1]!.byteOffset).to.equal(chunk.byteOffset + frame.length);
+  });
+
+  it('refuses a bad magic, naming the bytes', () => {
+    const frame = frameOf([1]);
+    frame[0] = 0x41;
+    expectProtocolError(() => new FrameDecoder().push(frame, () => {}), /bad magic.*41 de ad 42/);
+  });
+
+  it('refuses another protocol version', () => {
+    const frame = frameOf([1]);
+    frame[12] = 2;
+    expectProtocolError(() => new FrameDecoder().push(frame, () => {}), /unsupported protocol version 2/);
+  });
+
+  it('refuses an unknown message type and non-zero flags', () => {
+    const unknownType = frameOf([1]);
+    unknownType[14] = 42;
+    expectProtocolError(() => new FrameDecoder().push(unknownType, () => {}), /unknown message type 42/);
+    const flagged = frameOf([1]);
+    flagged[15] = 1;
+    expectProtocolError(() => new FrameDecoder().push(flagged, () => {}), /flags must be 0/);
+  });
+
+  it('refuses an oversize size field from the header alone, before any body byte arrives', () => {
+    const headerOnly = frameOf([]).subarray(0, HEADER_SIZE);
+    writeU32(headerOnly, 8, 0xffffffff);
+    let thrown: unknown;
+    try {
+      new FrameDecoder({ maxBodySize: 1024 }).push(headerOnly, () => expect.fail('no frame may be delivered'));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(ProtocolError);
+    expect((thrown as ProtocolError).message).to.contain('4294967295').and.contain('1024');
+    expect((thrown as ProtocolError).data).to.deep.equal({ bodySize: 0xffffffff, limit: 1024 });
+  });
+
+  it('accepts a body exactly at the limit', () => {
+    const frame = frameOf(Array.from({ length: 64 }, () => 1));
+    expect(decodeAll(new FrameDecoder({ maxBodySize: 64 }), [frame])).to.have.length(1);
+  });
+
+  it('counts the bytes of a truncated frame', () => {
+    const decoder = new FrameDecoder();
+    decodeAll(decoder, [frameOf([1, 2, 3, 4]).subarray(0, 30)]);
+    expect(decoder.pendingBytes).to.equal(30);
+  });
+
+  it('refuses further input once it has failed', () => {
+    const decoder = new FrameDecoder();
+    expect(() => decoder.push(new Uint8Array(28).fill(0), () => {})).to.throw(ProtocolError);
+    expect(() => decoder.push(frameOf([1]), () => {})).to.throw(ProtocolError, /already failed/);
+  });
+
+  it('decodes any sequence of frames cut at any points into the same frames (property)', () => {
+    const arbitraryFrame = fc
+      .record({
+        id: fc.nat(),
+        type: fc.constantFrom(...Object.values(MessageType)),
+        channel: fc.nat(),
+        object: fc.nat(),
+        action: fc.nat(),
+        body: fc.uint8Array({ maxLength: 300 }),
+      })
+      .map(({ body, ...h }) => encodeFrame(h, body));
+    fc.assert(
+      fc.property(fc.array(arbitraryFrame, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }), (frames, cuts) => {
+        const stream = Uint8Array.from(frames.flatMap((f) => [...f]));
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const chunks: Uint8Array[] = [];
+        let last = 0;
+        for (const point of [...points, stream.length]) {
+          chunks.push(stream.subarray(last, point));
+          last = point;
+        }
+        const decoded = decodeAll(new FrameDecoder(), chunks);
+        expect(decoded).to.deep.equal(frames);
+        expect(decoded.map(readHeader)).to.deep.equal(frames.map(readHeader));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
