@@ -32,6 +32,14 @@ describe('closing everything', function () {
     expect(output).to.contain('all closed');
   });
 
+  it('runs the object-model example (signals, properties, posts, cancellation, timeouts) and exits by itself', async () => {
+    const { code, output } = await runToExit(['--import', 'tsx', 'examples/object-model.ts'], 30_000);
+    expect(code, output).to.equal(0);
+    for (const line of ['say -> 18', 'spoke -> hello, little, robot', 'volume -> 70', 'set 500 -> BadArgumentsError', 'recite -> Canceled', 'recite with timeout -> Timeout', 'services -> ServiceDirectory, tts']) {
+      expect(output).to.contain(line);
+    }
+  });
+
   it('lets mocha exit by itself after the end-to-end specs, every mode and transport', async () => {
     const mocha = 'node_modules/mocha/bin/mocha.js';
     const { code, output } = await runToExit(

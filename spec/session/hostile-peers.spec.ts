@@ -165,6 +165,23 @@ describe('hostile and broken peers', () => {
       link.close();
     });
 
+    it('posts to a member id the service does not have: dropped and counted, never answered', async () => {
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
+      opened.push(service);
+      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      link.send(capability());
+      link.send(frame({ id: 1, type: MessageType.Call, channel: 0, object: 0, action: ControlAction.bind }, { name: 'calc' }));
+      await eventually(() => link.peer!.sent.length >= 2, 1_000, 'the bind reply');
+      const { channel } = decodeFrames(link.peer!.sent)[1]!.body as { channel: number };
+      link.send(frame({ id: 0, type: MessageType.Post, channel, object: MAIN_OBJECT, action: 999 }, [1]));
+      link.send(frame({ id: 2, type: MessageType.Call, channel, object: MAIN_OBJECT, action: 100 }, [1, 2]));
+      await eventually(() => link.peer!.sent.length >= 3, 1_000, 'the answer to the call after the post');
+      expect(service.stats.droppedPosts).to.equal(1);
+      const answers = decodeFrames(link.peer!.sent.slice(2));
+      expect(answers.map((a) => [a.header.type, a.header.id, a.body])).to.deep.equal([[MessageType.Reply, 2, 3]]);
+      link.close();
+    });
+
     it('sends garbage to a gateway loses its own link only; other clients of the gateway are untouched', async () => {
       const directory = await createServiceDirectory({ transports, listen: ['memory://hostile-sd'] });
       opened.push(directory);
