@@ -13,9 +13,10 @@
  * ```
  */
 import { nanoid } from 'nanoid';
-import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
+import { ClosedError, ConnectionLostError, ProtocolError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { BaseLink } from '../transports/base-link.js';
+import { InProcessEndpoints } from '../transports/in-process-endpoints.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from '../transports/transport.js';
 
 export class FakeLink extends BaseLink {
@@ -96,40 +97,22 @@ export class FakeLink extends BaseLink {
   }
 }
 
-interface FakeEndpoint {
-  onLink: (link: Link) => void;
-  options: ListenOptions;
-  links: Set<FakeLink>;
-}
-
 export class FakeTransport implements Transport {
   readonly scheme: string;
   /** Every link created, both ends, in creation order. */
   readonly links: FakeLink[] = [];
-  private readonly endpoints = new Map<string, FakeEndpoint>();
+  private readonly endpoints: InProcessEndpoints<FakeLink>;
   private readonly linkWaiters: Array<(link: FakeLink) => void> = [];
   private held: Array<() => void> | undefined;
   private nextConnectError: QiError | undefined;
 
   constructor(scheme = 'fake') {
     this.scheme = scheme;
+    this.endpoints = new InProcessEndpoints(scheme);
   }
 
   async listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
-    const name = url.host || nanoid(8);
-    if (this.endpoints.has(name)) throw new TransportError(`${this.scheme}://${name} is already listened on`);
-    const endpoint: FakeEndpoint = { onLink, options, links: new Set() };
-    this.endpoints.set(name, endpoint);
-    let closed = false;
-    return {
-      url: `${this.scheme}://${name}`,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        this.endpoints.delete(name);
-        for (const link of endpoint.links) link.close();
-      },
-    };
+    return this.endpoints.listen(url, onLink, options);
   }
 
   async connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
@@ -138,15 +121,13 @@ export class FakeTransport implements Transport {
     const error = this.nextConnectError;
     this.nextConnectError = undefined;
     if (error) throw error;
-    const endpoint = this.endpoints.get(url.host);
-    if (!endpoint) throw new TransportError(`nothing listens at ${url.href}`);
-    const client = new FakeLink(`${this.scheme}://${url.host}`, options);
+    const endpoint = this.endpoints.find(url);
+    const client = new FakeLink(`${this.scheme}://${endpoint.name}`, options);
     const server = new FakeLink(`${this.scheme}://client-${nanoid(6)}`, endpoint.options);
     client.peer = server;
     server.peer = client;
     this.links.push(client, server);
-    endpoint.links.add(server);
-    endpoint.onLink(server);
+    endpoint.accept(server);
     this.linkWaiters.shift()?.(server);
     return client;
   }

@@ -3,8 +3,9 @@
  * no encoding), a tick's frames in one batch, so the cost of a hop is a function call. Each MemoryTransport has its
  * own namespace of names; `defaultTransports()` shares one per process.
  */
-import { ConnectionLostError, TransportError, type QiError } from '../protocol/errors.js';
+import { ClosedError, ConnectionLostError, type QiError } from '../protocol/errors.js';
 import { BaseLink } from './base-link.js';
+import { InProcessEndpoints } from './in-process-endpoints.js';
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from './transport.js';
 import { nanoid } from 'nanoid';
 
@@ -62,50 +63,22 @@ class MemoryLink extends BaseLink {
   }
 }
 
-interface MemoryEndpoint {
-  onLink: (link: Link) => void;
-  links: Set<MemoryLink>;
-}
-
 export class MemoryTransport implements Transport {
   readonly scheme = 'memory';
-  private readonly endpoints = new Map<string, MemoryEndpoint>();
+  private readonly endpoints = new InProcessEndpoints<MemoryLink>('memory');
 
-  async listen(url: URL, onLink: (link: Link) => void, _options?: ListenOptions): Promise<Listener> {
-    const name = endpointName(url) || nanoid(10);
-    if (this.endpoints.has(name)) throw new TransportError(`memory://${name} is already listened on`);
-    const endpoint: MemoryEndpoint = { onLink, links: new Set() };
-    this.endpoints.set(name, endpoint);
-    let closed = false;
-    return {
-      url: `memory://${name}`,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        this.endpoints.delete(name);
-        for (const link of endpoint.links) link.close();
-      },
-    };
+  async listen(url: URL, onLink: (link: Link) => void, options?: ListenOptions): Promise<Listener> {
+    return this.endpoints.listen(url, onLink, options);
   }
 
   async connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
-    options.signal?.throwIfAborted();
-    const name = endpointName(url);
-    const endpoint = this.endpoints.get(name);
-    if (!endpoint) throw new TransportError(`nothing listens at memory://${name}`);
-    const id = nanoid(6);
-    const client = new MemoryLink(`memory://${name}`);
-    const server = new MemoryLink(`memory://client-${id}`);
+    if (options.signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
+    const endpoint = this.endpoints.find(url);
+    const client = new MemoryLink(`memory://${endpoint.name}`);
+    const server = new MemoryLink(`memory://client-${nanoid(6)}`);
     client.peer = server;
     server.peer = client;
-    endpoint.links.add(server);
-    server.release = () => endpoint.links.delete(server);
-    endpoint.onLink(server);
+    server.release = endpoint.accept(server);
     return client;
   }
-}
-
-/** `memory://name` parses with `name` as the host; `memory:name` as the path. Either is accepted. */
-function endpointName(url: URL): string {
-  return url.host || url.pathname.replace(/^\/+/, '');
 }
