@@ -46,11 +46,6 @@ export class ClientChannel implements ChannelEndpoint {
     return this.meta;
   }
 
-  /** Why the binding ended, once it has. */
-  get error(): QiError | undefined {
-    return this.endedWith;
-  }
-
   /** Asks the far side of the link to bind `serviceName`; on success the channel routes to this object. */
   async bind(): Promise<BindReply> {
     const reply = checkBindReply(await this.session.controlCall(ControlAction.bind, { name: this.serviceName }));

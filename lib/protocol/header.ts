@@ -27,10 +27,6 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(MessageType).map(([name, value]) => [value, name]),
 );
 
-export function messageTypeName(type: number): string {
-  return TYPE_NAMES[type] ?? `unknown(${type})`;
-}
-
 // Field offsets within the header.
 const ID = 4;
 const SIZE = 8;

@@ -22,7 +22,6 @@ import {
   errorFromBody,
   LimitExceededError,
   ProtocolError,
-  qiError,
   ServiceGoneError,
   toQiError,
   type QiError,
@@ -30,6 +29,7 @@ import {
 import { frameChannel, frameId, frameAction, frameType, MessageType, PROTOCOL_VERSION } from '../protocol/header.js';
 import type { Link } from '../transports/transport.js';
 import { CallTable } from './call-table.js';
+import { answerControlCall } from './control-requests.js';
 import type { MessageType as MessageTypeValue } from '../protocol/header.js';
 
 /** What owns a channel on this side of a link. */
@@ -328,7 +328,7 @@ export class LinkSession {
       return;
     }
     if (type === MessageType.Call) {
-      this.onControlCall(frame);
+      answerControlCall(this, this.control, frame);
       return;
     }
     if (type === MessageType.Post && frameAction(frame) === ControlAction.channelClosed && this.role === 'initiator') {
@@ -336,46 +336,6 @@ export class LinkSession {
       return;
     }
     this.stats.strayFrames++;
-  }
-
-  private onControlCall(frame: Uint8Array): void {
-    const id = frameId(frame);
-    const action = frameAction(frame);
-    const fail = (error: QiError): void => this.replyError(CONTROL_CHANNEL, id, 0, action, error);
-    let body: unknown;
-    try {
-      body = decodeMessageBody(frame);
-    } catch (err) {
-      this.close(err as QiError);
-      return;
-    }
-    if (action === ControlAction.ping) {
-      this.reply(CONTROL_CHANNEL, id, 0, action, undefined);
-      return;
-    }
-    const control = this.control;
-    if (!control || (action !== ControlAction.bind && action !== ControlAction.unbind)) {
-      fail(qiError('NoSuchMember', `control action ${action} is not served on this side of the link`));
-      return;
-    }
-    const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    if (action === ControlAction.bind) {
-      if (typeof request['name'] !== 'string') {
-        fail(qiError('BadArguments', 'bind expects { name: string }'));
-        return;
-      }
-      control.bind(request['name'], this).then(
-        (reply) => this.reply(CONTROL_CHANNEL, id, 0, action, reply),
-        (err: unknown) => fail(toQiError(err)),
-      );
-      return;
-    }
-    if (typeof request['channel'] !== 'number') {
-      fail(qiError('BadArguments', 'unbind expects { channel: number }'));
-      return;
-    }
-    control.unbind(request['channel'], this);
-    this.reply(CONTROL_CHANNEL, id, 0, action, undefined);
   }
 
   private onChannelClosedNotice(frame: Uint8Array): void {
