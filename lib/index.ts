@@ -21,5 +21,6 @@ export * from './protocol/errors.js';
 export { TransportRegistry, defaultTransports } from './transports/registry.js';
 export { MemoryTransport } from './transports/memory.js';
 export { TcpTransport } from './transports/tcp.js';
+export { WebSocketTransport, type WebSocketTransportOptions } from './transports/websocket.js';
 export { BaseLink } from './transports/base-link.js';
 export type { Transport, Link, Listener, ConnectOptions as TransportConnectOptions, ListenOptions, LinkOptions } from './transports/transport.js';

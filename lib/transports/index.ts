@@ -2,4 +2,6 @@ export type { Link, Listener, Transport, ConnectOptions, ListenOptions, LinkOpti
 export { BaseLink } from './base-link.js';
 export { MemoryTransport } from './memory.js';
 export { TcpTransport, TcpLink } from './tcp.js';
+export { WebSocketTransport } from './websocket.js';
+export { WebSocketLink } from './websocket-link.js';
 export { TransportRegistry, defaultTransports } from './registry.js';

@@ -5,6 +5,7 @@
 import { TransportError } from '../protocol/errors.js';
 import { MemoryTransport } from './memory.js';
 import { TcpTransport } from './tcp.js';
+import { WebSocketTransport } from './websocket.js';
 import type { Transport } from './transport.js';
 
 export class TransportRegistry {
@@ -49,7 +50,7 @@ export class TransportRegistry {
 
 const sharedMemory = new MemoryTransport();
 
-/** A registry with the process-wide memory transport and TCP. */
+/** A registry with the process-wide memory transport, TCP and WebSocket (`ws://`). */
 export function defaultTransports(): TransportRegistry {
-  return new TransportRegistry([sharedMemory, new TcpTransport()]);
+  return new TransportRegistry([sharedMemory, new TcpTransport(), new WebSocketTransport()]);
 }

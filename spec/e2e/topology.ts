@@ -15,18 +15,21 @@ import {
 } from '../../lib/index.js';
 
 export type Mode = 'direct' | 'gateway';
-export type TransportName = 'memory' | 'tcp';
+export type TransportName = 'memory' | 'tcp' | 'ws';
 
 export const MATRIX: ReadonlyArray<{ mode: Mode; transport: TransportName }> = [
   { mode: 'direct', transport: 'memory' },
   { mode: 'gateway', transport: 'memory' },
   { mode: 'direct', transport: 'tcp' },
   { mode: 'gateway', transport: 'tcp' },
+  { mode: 'direct', transport: 'ws' },
+  { mode: 'gateway', transport: 'ws' },
 ];
 
-/** A fresh listen URL for the transport: a unique memory name, or an ephemeral TCP port. */
+/** A fresh listen URL for the transport: a unique memory name, or an ephemeral port. */
 export function listenUrl(transport: TransportName): string {
-  return transport === 'memory' ? `memory://${nanoid(8)}` : 'tcp://127.0.0.1:0';
+  if (transport === 'memory') return `memory://${nanoid(8)}`;
+  return transport === 'tcp' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/qi';
 }
 
 export class Topology {

@@ -11,6 +11,7 @@ import { FakeTransport } from '../../lib/testing/index.js';
 import { MemoryTransport } from '../../lib/transports/memory.js';
 import { defaultTransports, TransportRegistry } from '../../lib/transports/registry.js';
 import { TcpTransport } from '../../lib/transports/tcp.js';
+import { WebSocketTransport } from '../../lib/transports/websocket.js';
 import type { Link, Listener, Transport } from '../../lib/transports/transport.js';
 import { eventually } from '../helpers.js';
 
@@ -41,6 +42,7 @@ const TRANSPORTS: Array<{ name: string; make: () => Transport; url: () => string
   { name: 'memory', make: () => new MemoryTransport(), url: () => 'memory://links-spec' },
   { name: 'tcp', make: () => new TcpTransport(), url: () => 'tcp://127.0.0.1:0' },
   { name: 'fake', make: () => new FakeTransport(), url: () => 'fake://links-spec' },
+  { name: 'ws', make: () => new WebSocketTransport(), url: () => 'ws://127.0.0.1:0/qi' },
 ];
 
 for (const { name, make, url } of TRANSPORTS) {
@@ -96,7 +98,7 @@ for (const { name, make, url } of TRANSPORTS) {
     });
 
     it('fails a connect to nothing with a TransportError naming the URL', async () => {
-      const target = name === 'tcp' ? 'tcp://127.0.0.1:1' : `${name}://nobody-listens`;
+      const target = name === 'tcp' ? 'tcp://127.0.0.1:1' : name === 'ws' ? 'ws://127.0.0.1:1/qi' : `${name}://nobody-listens`;
       let error: unknown;
       await transport.connect(new URL(target)).catch((err: unknown) => (error = err));
       expect(error).to.be.instanceOf(TransportError);

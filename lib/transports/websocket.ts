@@ -1,0 +1,116 @@
+/**
+ * `ws://` and `wss://` with the `ws` package. A listener either opens its own HTTP(S) server on the URL's port, or
+ * attaches to a server the application already has (`new WebSocketTransport({ server })`), answering upgrades on
+ * the URL's path only, so one port serves the app's pages and qimessaging. Connecting uses the environment's own
+ * WebSocket where there is one (browsers), else `ws`.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
+import { ClosedError, TransportError } from '../protocol/errors.js';
+import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from '../protocol/header.js';
+import { hostAndPort } from './tcp.js';
+import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from './transport.js';
+import { WebSocketLink, type WebSocketLike } from './websocket-link.js';
+
+export interface WebSocketTransportOptions {
+  /** `ws` (default) or `wss`. */
+  scheme?: 'ws' | 'wss';
+  /** An existing HTTP(S) server to attach listeners to, instead of opening a port per listener. */
+  server?: http.Server | https.Server;
+  /** TLS key and certificate for `wss` listeners that open their own port. */
+  tls?: https.ServerOptions;
+  /** TLS options for `wss` connections (e.g. `ca` for a self-signed server). */
+  clientTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+}
+
+export class WebSocketTransport implements Transport {
+  readonly scheme: 'ws' | 'wss';
+
+  constructor(private readonly options: WebSocketTransportOptions = {}) {
+    this.scheme = options.scheme ?? 'ws';
+  }
+
+  async connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
+    hostAndPort(url);
+    if (options.signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
+    const maxPayload = (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE) + HEADER_SIZE;
+    const Browser = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+    const socket: WebSocketLike = Browser
+      ? new Browser(url.href)
+      : (new NodeWebSocket(url.href, { maxPayload, perMessageDeflate: false, ...this.options.clientTls }) as unknown as WebSocketLike);
+    return new Promise<Link>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: Error): void => {
+        if (settled) return;
+        settled = true;
+        options.signal?.removeEventListener('abort', onAbort);
+        socket.close();
+        reject(error);
+      };
+      const onAbort = (): void => fail(new ClosedError(`connect to ${url.href} aborted`));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      socket.addEventListener('error', () => fail(new TransportError(`cannot connect to ${url.href}`)));
+      socket.addEventListener('close', (event) => fail(new TransportError(`cannot connect to ${url.href}: closed (${event.code})`)));
+      (socket as unknown as { addEventListener(type: 'open', listener: () => void): void }).addEventListener('open', () => {
+        if (settled) return;
+        settled = true;
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(new WebSocketLink(socket, `${this.scheme}://${url.host}${url.pathname}`, options));
+      });
+    });
+  }
+
+  async listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
+    const path = url.pathname || '/';
+    const maxPayload = (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE) + HEADER_SIZE;
+    const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+    const links = new Set<Link>();
+    wss.on('connection', (socket, request) => {
+      const remote = `${this.scheme}://${request.socket.remoteAddress ?? 'unknown'}:${request.socket.remotePort ?? 0}`;
+      const link = new WebSocketLink(socket as unknown as WebSocketLike, remote, options);
+      links.add(link);
+      socket.once('close', () => links.delete(link));
+      onLink(link);
+    });
+    const server = this.options.server ?? (await this.openServer(url));
+    const onUpgrade = (request: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
+      if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) {
+        // On the application's server another handler may want it; on our own, nobody will.
+        if (!this.options.server) socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    };
+    server.on('upgrade', onUpgrade);
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `${this.scheme}://${host}:${address.port}${path}`,
+      close: () => {
+        closing ??= (async () => {
+          server.off('upgrade', onUpgrade);
+          for (const link of links) link.close();
+          await new Promise<void>((resolve) => wss.close(() => resolve()));
+          // A server we opened is ours to close; an application's server stays up.
+          if (!this.options.server) await new Promise<void>((resolve) => server.close(() => resolve()));
+        })();
+        return closing;
+      },
+    };
+  }
+
+  private openServer(url: URL): Promise<http.Server | https.Server> {
+    const { host, port } = hostAndPort(url, { allowZeroPort: true });
+    if (this.scheme === 'wss' && !this.options.tls) throw new TransportError(`a wss listener on its own port needs tls options: ${url.href}`);
+    const server = this.scheme === 'wss' ? https.createServer(this.options.tls!) : http.createServer();
+    // Plain HTTP requests to a qimessaging-only port get a short answer, not a hang.
+    server.on('request', (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n'));
+    return new Promise((resolve, reject) => {
+      server.once('error', (err) => reject(new TransportError(`cannot listen on ${url.href}: ${err.message}`)));
+      server.listen({ host, port }, () => resolve(server));
+    });
+  }
+}
