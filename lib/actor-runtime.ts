@@ -23,7 +23,8 @@ export interface StartOptions<TLogic extends AnyActorLogic> {
 export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options: StartOptions<TLogic>): Actor<TLogic> {
   const actor = createActor(logic, {
     input: options.input,
-    ...(options.systemId === undefined ? {} : { systemId: options.systemId }),
+    // The system id doubles as the actor's id: it is the name the inspector shows.
+    ...(options.systemId === undefined ? {} : { systemId: options.systemId, id: options.systemId }),
     ...(options.inspect === undefined || options.parent ? {} : { inspect: options.inspect }),
     ...(options.parent === undefined ? {} : { parent: options.parent }),
   } as Parameters<typeof createActor<TLogic>>[1]);

@@ -40,6 +40,13 @@ describe('closing everything', function () {
     }
   });
 
+  it('runs the inspector example once (with its local relay) and exits by itself', async () => {
+    const port = 18_000 + Math.floor(Math.random() * 2_000);
+    const { code, output } = await runToExit(['--import', 'tsx', 'examples/inspect.ts', '--once', '--port', String(port)], 30_000);
+    expect(code, output).to.equal(0);
+    expect(output).to.contain(`open http://localhost:${port} to watch; calc.add(1, 2) = 3`);
+  });
+
   it('lets mocha exit by itself after the end-to-end specs, every mode and transport', async () => {
     const mocha = 'node_modules/mocha/bin/mocha.js';
     const { code, output } = await runToExit(
