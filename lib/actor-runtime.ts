@@ -4,6 +4,7 @@
  * started here gets an error subscriber, and `inspect` is passed only when the user asked for it (even a no-op
  * observer slows a machine several times).
  */
+import { lifecycleDiagnostics, type LifecycleMessage, type Logger } from './diagnostics.js';
 import { ClosedError } from './protocol/errors.js';
 import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent, type Observer, type InputFrom, type Actor } from 'xstate';
 
@@ -18,6 +19,8 @@ export interface StartOptions<TLogic extends AnyActorLogic> {
   parent?: AnyActorRef | undefined;
   /** Where an actor's unexpected failure is reported; it never escapes into the process. */
   onError?: (error: unknown) => void;
+  /** Lifecycle at `debug`, failures at `error`. */
+  logger?: Logger | undefined;
 }
 
 export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options: StartOptions<TLogic>): Actor<TLogic> {
@@ -28,7 +31,24 @@ export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options:
     ...(options.inspect === undefined || options.parent ? {} : { inspect: options.inspect }),
     ...(options.parent === undefined ? {} : { parent: options.parent }),
   } as Parameters<typeof createActor<TLogic>>[1]);
-  actor.subscribe({ error: (error) => options.onError?.(error) });
+  const name = options.systemId ?? actor.id;
+  const { logger } = options;
+  let lastState: string | undefined;
+  actor.subscribe({
+    next: (snapshot) => {
+      const value = (snapshot as { value?: unknown }).value;
+      const state = JSON.stringify(value);
+      if (state === lastState) return;
+      lastState = state;
+      logger?.debug?.(`[qimessaging] ${name}: ${state}`);
+      if (lifecycleDiagnostics.hasSubscribers) lifecycleDiagnostics.publish({ actor: name, state: value } satisfies LifecycleMessage);
+    },
+    error: (error) => {
+      logger?.error?.(`[qimessaging] ${name} failed`, error);
+      if (lifecycleDiagnostics.hasSubscribers) lifecycleDiagnostics.publish({ actor: name, error } satisfies LifecycleMessage);
+      options.onError?.(error);
+    },
+  });
   actor.start();
   return actor;
 }

@@ -3,6 +3,7 @@ import { clientMachine } from '../../actors/client.js';
 import { connectionMachine } from '../../actors/connection.js';
 import { startActor } from '../actor-runtime.js';
 import { ClientChannel } from '../client/client-channel.js';
+import type { Logger } from '../diagnostics.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import { CanceledError, ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
@@ -42,7 +43,10 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
   private clientCount = 0;
 
   /** @internal Use `connect(url)`. */
-  constructor(actor: Actor<typeof connectionMachine>) {
+  constructor(
+    actor: Actor<typeof connectionMachine>,
+    private readonly logger?: Logger,
+  ) {
     super(actor);
   }
 
@@ -64,11 +68,14 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
   async service<T = UntypedService>(name: string, options: ClientOptions = {}): Promise<ServiceProxy<T>> {
     const session = this.openSession();
     const { onListenerError, ...defaults } = options;
-    const channel = new ClientChannel(session, name, defaults, onListenerError);
+    const logger = this.logger;
+    const reportListenerError = onListenerError ?? ((error: unknown) => logger?.warn?.(`[qimessaging] a listener of ${name} threw`, error));
+    const channel = new ClientChannel(session, name, defaults, reportListenerError);
     const actor = startActor(clientMachine, {
       input: { channel },
       parent: this.actor,
       systemId: `client:${++this.clientCount}:${name}`,
+      logger,
     });
     const client = new ServiceClient<T>(actor, channel);
     const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
@@ -169,11 +176,12 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
  * `ProtocolError`.
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
-  const { transports, inspect, limits } = resolveOptions(options);
+  const { transports, inspect, logger, limits } = resolveOptions(options);
   const { handshakeTimeoutMs, ...sessionOptions } = limits;
   const actor = startActor(connectionMachine, {
     input: { url, transports, handshakeTimeoutMs, sessionOptions },
     inspect,
+    logger,
     systemId: 'connection',
   });
   const abort = (): void => actor.send({ type: 'CLOSE' });
@@ -184,5 +192,5 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     if (snapshot.matches('closed')) throw new ClosedError(`connection to ${url} aborted`);
     throw errorFromSummary(snapshot.context.error, `could not connect to ${url}`);
   }
-  return new Connection(actor);
+  return new Connection(actor, logger);
 }

@@ -46,11 +46,12 @@ export class Gateway extends ActorHandle<typeof gatewayMachine> {
 
 /** Starts a Gateway: connects to the directory, listens, and resolves once ready. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const { transports, inspect, limits } = resolveOptions(options);
-  const runtime = new GatewayRuntime(transports, options.directory, limits, limits);
+  const { transports, inspect, logger, limits } = resolveOptions(options);
+  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, logger);
   const actor = startActor(gatewayMachine, {
     input: { runtime, listen: options.listen, retryDelayMs: options.retryDelayMs ?? 1_000 },
     inspect,
+    logger,
     systemId: 'gateway',
   });
   runtime.attach(actor);

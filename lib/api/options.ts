@@ -1,5 +1,6 @@
 /** Options every factory of the public API takes. */
 import type { InspectOption } from '../actor-runtime.js';
+import type { Logger } from '../diagnostics.js';
 import { qiError, isErrorCode, type QiError, ConnectionLostError } from '../protocol/errors.js';
 import { defaultTransports, type TransportRegistry } from '../transports/registry.js';
 import type { ErrorSummary } from '../actor-runtime.js';
@@ -17,6 +18,11 @@ export interface CommonOptions {
   maxPendingCalls?: number;
   /** How long a new link may take to complete its handshake, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
+  /**
+   * Where the library logs: actor states at `debug`, a signal listener that threw at `warn`, actor failures at
+   * `error`. Nothing is printed without one. See also `qimessaging:frame` / `qimessaging:lifecycle` diagnostics.
+   */
+  logger?: Logger;
 }
 
 /** The pieces of CommonOptions each layer passes on, with defaults applied. */
@@ -27,7 +33,7 @@ export function resolveOptions(options: CommonOptions) {
     ...(options.maxPendingCalls === undefined ? {} : { maxPendingCalls: options.maxPendingCalls }),
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
   };
-  return { transports: options.transports ?? defaultTransports(), inspect: options.inspect, limits };
+  return { transports: options.transports ?? defaultTransports(), inspect: options.inspect, logger: options.logger, limits };
 }
 
 /** Rebuilds the typed error an actor stored in its context. */

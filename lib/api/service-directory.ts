@@ -45,13 +45,13 @@ export class ServiceDirectory extends ActorHandle<typeof serviceDirectoryMachine
 
 /** Starts a ServiceDirectory and resolves once it listens. */
 export async function createServiceDirectory(options: ServiceDirectoryOptions): Promise<ServiceDirectory> {
-  const { transports, inspect, limits } = resolveOptions(options);
+  const { transports, inspect, logger, limits } = resolveOptions(options);
   let actor: ServiceDirectoryActor | undefined;
   const signals = new DirectorySignals();
   const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => actor!, signals), transports, limits, {
     closed: (session) => actor?.send({ type: 'LINK.CLOSED', linkId: session.id }),
   });
-  const started = startActor(serviceDirectoryMachine, { input: { host, listen: options.listen, signals }, inspect, systemId: 'serviceDirectory' });
+  const started = startActor(serviceDirectoryMachine, { input: { host, listen: options.listen, signals }, inspect, logger, systemId: 'serviceDirectory' });
   actor = started;
   const snapshot = await settled(started, 'ready');
   if (!snapshot.matches('ready')) {

@@ -65,7 +65,7 @@ export class Service extends ActorHandle<typeof serviceMachine> {
  * ```
  */
 export async function createService(name: string, implementation: object, options: ServiceOptions = {}): Promise<Service> {
-  const { transports, inspect, limits } = resolveOptions(options);
+  const { transports, inspect, logger, limits } = resolveOptions(options);
   const host = new ServiceHost(name, describeMembers(name, implementation), transports, limits);
   const actor = startActor(serviceMachine, {
     input: {
@@ -78,6 +78,7 @@ export async function createService(name: string, implementation: object, option
       retryDelayMs: options.retryDelayMs ?? 1_000,
     },
     inspect,
+    logger,
     systemId: `service:${name}`,
   });
   const snapshot = await settled(actor, 'ready');

@@ -9,6 +9,7 @@
 import { waitFor, type AnyActorRef } from 'xstate';
 import { forwarderMachine, type ForwarderGateway } from '../../actors/forwarder.js';
 import { handOver, startActor } from '../actor-runtime.js';
+import type { Logger } from '../diagnostics.js';
 import { DirectoryClient } from '../directory/directory-client.js';
 import { ControlAction, type BindReply } from '../protocol/control.js';
 import { ConnectionLostError, qiError, ServiceGoneError, TransportError, isErrorCode, type QiError } from '../protocol/errors.js';
@@ -35,6 +36,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
     readonly directoryUrl: string,
     hostOptions: HostOptions,
     private readonly dialOptions: DialOptions,
+    private readonly logger?: Logger,
   ) {
     this.links = new LinkHost(transports, this, hostOptions);
   }
@@ -91,6 +93,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
       input: { name, client, gateway: this },
       parent: this.owner,
       systemId: `forwarder:${client.id}:${name}:${++this.bindCount}`,
+      logger: this.logger,
     });
     this.forwarders.add(forwarder);
     forwarder.subscribe({

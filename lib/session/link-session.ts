@@ -26,7 +26,8 @@ import {
   toQiError,
   type QiError,
 } from '../protocol/errors.js';
-import { frameChannel, frameId, frameAction, frameType, MessageType, PROTOCOL_VERSION } from '../protocol/header.js';
+import { frameChannel, frameId, frameAction, frameType, MessageType, PROTOCOL_VERSION, readHeader } from '../protocol/header.js';
+import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
 import type { Link } from '../transports/transport.js';
 import { CallTable } from './call-table.js';
 import { answerControlCall } from './control-requests.js';
@@ -173,13 +174,13 @@ export class LinkSession {
 
   /** Sends a frame built from `header` and `body`. Returns false if the link is closed. */
   send(header: { id: number; type: MessageTypeValue; channel: number; object: number; action: number }, body: unknown): boolean {
-    this.stats.framesOut++;
-    return this.link.send(encodeMessage(header, body));
+    return this.sendFrame(encodeMessage(header, body));
   }
 
   /** Sends an already-encoded frame (forwarding). */
   sendFrame(frame: Uint8Array): boolean {
     this.stats.framesOut++;
+    if (frameDiagnostics.hasSubscribers) this.publishFrame('out', frame);
     return this.link.send(frame);
   }
 
@@ -272,6 +273,7 @@ export class LinkSession {
 
   private readonly onFrame = (frame: Uint8Array): void => {
     this.stats.framesIn++;
+    if (frameDiagnostics.hasSubscribers) this.publishFrame('in', frame);
     if (this.state === 'handshaking') {
       this.handshake(frame);
       return;
@@ -364,6 +366,10 @@ export class LinkSession {
     } else {
       this.stats.strayFrames++;
     }
+  }
+
+  private publishFrame(direction: 'in' | 'out', frame: Uint8Array): void {
+    frameDiagnostics.publish({ direction, link: this.id, remote: this.link.remote, header: readHeader(frame) } satisfies FrameMessage);
   }
 
   private lostError(): QiError {
