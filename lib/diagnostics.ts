@@ -7,7 +7,6 @@
  * Messages are built only while someone subscribes, so an unobserved process pays one boolean check per frame.
  * Plus an optional console-like `logger` per factory: lifecycle at `debug`, actor failures at `error`.
  */
-import diagnostics from 'node:diagnostics_channel';
 import type { FrameHeader } from './protocol/header.js';
 
 export const FRAME_CHANNEL = 'qimessaging:frame';
@@ -31,5 +30,19 @@ export interface Logger {
   error?(message: string, ...details: unknown[]): void;
 }
 
-export const frameDiagnostics = diagnostics.channel(FRAME_CHANNEL);
-export const lifecycleDiagnostics = diagnostics.channel(LIFECYCLE_CHANNEL);
+interface Channel {
+  readonly hasSubscribers: boolean;
+  publish(message: unknown): void;
+}
+
+/**
+ * Loaded through `process.getBuiltinModule` rather than imported, so the browser build has no Node import; in a
+ * browser the channels have no subscribers, ever.
+ */
+const diagnostics = (
+  globalThis as { process?: { getBuiltinModule?(id: string): unknown } }
+).process?.getBuiltinModule?.('node:diagnostics_channel') as { channel(name: string): Channel } | undefined;
+const silent: Channel = { hasSubscribers: false, publish() {} };
+
+export const frameDiagnostics: Channel = diagnostics?.channel(FRAME_CHANNEL) ?? silent;
+export const lifecycleDiagnostics: Channel = diagnostics?.channel(LIFECYCLE_CHANNEL) ?? silent;

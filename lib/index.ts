@@ -1,7 +1,13 @@
 /**
  * qimessaging: services, a gateway and a service directory as XState v5 actors, exchanging CBOR frames over
  * pluggable transports. Start with `createServiceDirectory`, `createGateway`, `createService` and `connect`.
+ * This is the Node entry; lib/browser.ts is the browser's.
  */
+import { setDefaultTransports } from './api/platform-defaults.js';
+import { defaultTransports } from './transports/defaults.js';
+
+setDefaultTransports(defaultTransports);
+
 export { connect, Connection, type ConnectOptions, type ClientOptions } from './api/connection.js';
 export { ServiceClient, type ServiceProxy } from './api/service-client.js';
 export { RemoteProperty } from './api/remote-property.js';
@@ -20,7 +26,8 @@ export type { DirectoryService } from './directory/directory-service.js';
 export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
 export * from './protocol/errors.js';
 export { MessageType, type FrameHeader } from './protocol/header.js';
-export { TransportRegistry, defaultTransports } from './transports/registry.js';
+export { TransportRegistry } from './transports/registry.js';
+export { defaultTransports } from './transports/defaults.js';
 export { MemoryTransport } from './transports/memory.js';
 export { TcpTransport } from './transports/tcp.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './transports/websocket.js';

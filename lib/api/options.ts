@@ -2,7 +2,8 @@
 import type { InspectOption } from '../actor-runtime.js';
 import type { Logger } from '../diagnostics.js';
 import { qiError, isErrorCode, type QiError, ConnectionLostError } from '../protocol/errors.js';
-import { defaultTransports, type TransportRegistry } from '../transports/registry.js';
+import type { TransportRegistry } from '../transports/registry.js';
+import { platformTransports } from './platform-defaults.js';
 import type { ErrorSummary } from '../actor-runtime.js';
 
 export interface CommonOptions {
@@ -33,7 +34,7 @@ export function resolveOptions(options: CommonOptions) {
     ...(options.maxPendingCalls === undefined ? {} : { maxPendingCalls: options.maxPendingCalls }),
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
   };
-  return { transports: options.transports ?? defaultTransports(), inspect: options.inspect, logger: options.logger, limits };
+  return { transports: options.transports ?? platformTransports(), inspect: options.inspect, logger: options.logger, limits };
 }
 
 /** Rebuilds the typed error an actor stored in its context. */

@@ -15,6 +15,7 @@
 import { nanoid } from 'nanoid';
 import { ClosedError, ConnectionLostError, ProtocolError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { nextTick } from '../next-tick.js';
 import { BaseLink } from '../transports/base-link.js';
 import { InProcessEndpoints } from '../transports/in-process-endpoints.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from '../transports/transport.js';
@@ -93,7 +94,7 @@ export class FakeLink extends BaseLink {
     this.wired = false;
     peer.wired = false;
     // As over a socket, the peer learns of the close after the frames already in flight.
-    process.nextTick(() => peer.lost(new ConnectionLostError(`fake link to ${peer.remote} closed by peer`)));
+    nextTick(() => peer.lost(new ConnectionLostError(`fake link to ${peer.remote} closed by peer`)));
   }
 }
 

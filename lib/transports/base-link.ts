@@ -5,6 +5,7 @@
  */
 import { ClosedError, ConnectionLostError, ProtocolError, type QiError } from '../protocol/errors.js';
 import type { Link } from './transport.js';
+import { nextTick } from '../next-tick.js';
 
 const ignoreFrame = (): void => {};
 const ignoreClose = (): void => {};
@@ -43,7 +44,7 @@ export abstract class BaseLink implements Link {
     this.outbox.push(frame);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flush);
+      nextTick(this.flush);
     }
     return true;
   }

@@ -4,4 +4,5 @@ export { MemoryTransport } from './memory.js';
 export { TcpTransport, TcpLink } from './tcp.js';
 export { WebSocketTransport } from './websocket.js';
 export { WebSocketLink } from './websocket-link.js';
-export { TransportRegistry, defaultTransports } from './registry.js';
+export { TransportRegistry } from './registry.js';
+export { defaultTransports } from './defaults.js';

@@ -4,6 +4,7 @@
  * own namespace of names; `defaultTransports()` shares one per process.
  */
 import { ClosedError, ConnectionLostError, type QiError } from '../protocol/errors.js';
+import { nextTick } from '../next-tick.js';
 import { BaseLink } from './base-link.js';
 import { InProcessEndpoints } from './in-process-endpoints.js';
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from './transport.js';
@@ -59,7 +60,7 @@ class MemoryLink extends BaseLink {
     const peer = this.peer;
     this.peer = undefined;
     // The peer learns of the close after the frames already in flight, as over a socket.
-    if (peer) process.nextTick(() => peer.peerClosed());
+    if (peer) nextTick(() => peer.peerClosed());
   }
 }
 

@@ -1,11 +1,9 @@
 /**
  * Transports by URL scheme. Every factory of the public API takes a registry (`transports` option) so a program
- * can add its own transport or a test can swap in the fake one; `defaultTransports()` knows memory and tcp.
+ * can add its own transport or a test can swap in the fake one. The default registry depends on the platform:
+ * see defaults.ts (Node) and lib/browser.ts.
  */
 import { TransportError } from '../protocol/errors.js';
-import { MemoryTransport } from './memory.js';
-import { TcpTransport } from './tcp.js';
-import { WebSocketTransport } from './websocket.js';
 import type { Transport } from './transport.js';
 
 export class TransportRegistry {
@@ -46,11 +44,4 @@ export class TransportRegistry {
     }
     return { url, transport };
   }
-}
-
-const sharedMemory = new MemoryTransport();
-
-/** A registry with the process-wide memory transport, TCP and WebSocket (`ws://`). */
-export function defaultTransports(): TransportRegistry {
-  return new TransportRegistry([sharedMemory, new TcpTransport(), new WebSocketTransport()]);
 }

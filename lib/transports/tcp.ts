@@ -7,6 +7,7 @@ import net from 'node:net';
 import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { BaseLink } from './base-link.js';
+import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
 
 /** How long a closing link waits for the peer to close its side before destroying the socket. */
@@ -133,17 +134,6 @@ export class TcpTransport implements Transport {
       });
     });
   }
-}
-
-/** Host and port of a tcp-like URL, or a TransportError that names the URL. */
-export function hostAndPort(url: URL, { allowZeroPort = false } = {}): { host: string; port: number } {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!host) throw new TransportError(`missing host in '${url.href}'`);
-  if (!url.port) throw new TransportError(`missing port in '${url.href}'`);
-  const port = Number(url.port);
-  if (!allowZeroPort && port === 0) throw new TransportError(`port 0 cannot be connected to in '${url.href}'`);
-  if (!/^[A-Za-z0-9.\-:]+$/.test(host)) throw new TransportError(`bad host '${host}' in '${url.href}'`);
-  return { host, port };
 }
 
 function formatHost(host: string): string {

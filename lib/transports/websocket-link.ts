@@ -4,11 +4,11 @@
  * receiver can cap message size (ws `maxPayload`) at the frame limit, and a frame never spans two messages.
  * Congestion is `bufferedAmount` above a high-water mark; a browser cannot pause reading, so `pause` is a no-op there.
  */
-import { ConnectionLostError, ProtocolError, type QiError, ClosedError } from '../protocol/errors.js';
+import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from '../protocol/header.js';
 import { BaseLink } from './base-link.js';
-import type { LinkOptions } from './transport.js';
+import type { ConnectOptions, Link, LinkOptions } from './transport.js';
 
 /** What both `ws`'s WebSocket and the browser's provide. */
 export interface WebSocketLike {
@@ -20,6 +20,7 @@ export interface WebSocketLike {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
   addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+  addEventListener(type: 'open', listener: () => void): void;
   /** Node's ws only. */
   pause?(): void;
   resume?(): void;
@@ -121,6 +122,33 @@ export class WebSocketLink extends BaseLink {
       else this.drained();
     }, DRAIN_POLL_MS);
   }
+}
+
+/**
+ * Waits for `socket` to open and wraps it in a link; rejects with TransportError if it fails first, or ClosedError
+ * if `signal` aborts. Works with `ws` and with a browser's WebSocket.
+ */
+export function openWebSocketLink(socket: WebSocketLike, url: URL, scheme: string, options: ConnectOptions = {}): Promise<Link> {
+  return new Promise<Link>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const fail = (error: Error): void =>
+      settle(() => {
+        socket.close();
+        reject(error);
+      });
+    const onAbort = (): void => fail(new ClosedError(`connect to ${url.href} aborted`));
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.addEventListener('error', () => fail(new TransportError(`cannot connect to ${url.href}`)));
+    socket.addEventListener('close', (event) => fail(new TransportError(`cannot connect to ${url.href}: closed (${event.code})`)));
+    socket.addEventListener('open', () => settle(() => resolve(new WebSocketLink(socket, `${scheme}://${url.host}${url.pathname}`, options))));
+  });
 }
 
 function toBytes(data: unknown): Uint8Array | undefined {

@@ -1,8 +1,8 @@
 /**
  * `ws://` and `wss://` with the `ws` package. A listener either opens its own HTTP(S) server on the URL's port, or
  * attaches to a server the application already has (`new WebSocketTransport({ server })`), answering upgrades on
- * the URL's path only, so one port serves the app's pages and qimessaging. Connecting uses the environment's own
- * WebSocket where there is one (browsers), else `ws`.
+ * the URL's path only, so one port serves the app's pages and qimessaging. Browsers use BrowserWebSocketTransport
+ * (browser-websocket.ts) instead, through lib/browser.ts.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { ClosedError, TransportError } from '../protocol/errors.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from '../protocol/header.js';
-import { hostAndPort } from './tcp.js';
+import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from './transport.js';
-import { WebSocketLink, type WebSocketLike } from './websocket-link.js';
+import { openWebSocketLink, WebSocketLink, type WebSocketLike } from './websocket-link.js';
 
 export interface WebSocketTransportOptions {
   /** `ws` (default) or `wss`. */
@@ -36,30 +36,8 @@ export class WebSocketTransport implements Transport {
     hostAndPort(url);
     if (options.signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
     const maxPayload = (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE) + HEADER_SIZE;
-    const Browser = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
-    const socket: WebSocketLike = Browser
-      ? new Browser(url.href)
-      : (new NodeWebSocket(url.href, { maxPayload, perMessageDeflate: false, ...this.options.clientTls }) as unknown as WebSocketLike);
-    return new Promise<Link>((resolve, reject) => {
-      let settled = false;
-      const fail = (error: Error): void => {
-        if (settled) return;
-        settled = true;
-        options.signal?.removeEventListener('abort', onAbort);
-        socket.close();
-        reject(error);
-      };
-      const onAbort = (): void => fail(new ClosedError(`connect to ${url.href} aborted`));
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      socket.addEventListener('error', () => fail(new TransportError(`cannot connect to ${url.href}`)));
-      socket.addEventListener('close', (event) => fail(new TransportError(`cannot connect to ${url.href}: closed (${event.code})`)));
-      (socket as unknown as { addEventListener(type: 'open', listener: () => void): void }).addEventListener('open', () => {
-        if (settled) return;
-        settled = true;
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve(new WebSocketLink(socket, `${this.scheme}://${url.host}${url.pathname}`, options));
-      });
-    });
+    const socket = new NodeWebSocket(url.href, { maxPayload, perMessageDeflate: false, ...this.options.clientTls });
+    return openWebSocketLink(socket as unknown as WebSocketLike, url, this.scheme, options);
   }
 
   async listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {

@@ -1,6 +1,7 @@
 /** What `npm pack` would publish: the build compiles and both entry points of the exports map import under Node. */
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
+import { build } from 'esbuild';
 
 describe('the published package', function () {
   this.timeout(60_000);
@@ -22,5 +23,14 @@ describe('the published package', function () {
     const { main, testing } = JSON.parse(probe.stdout) as { main: string[]; testing: string[] };
     expect(main).to.include.members(['connect', 'createGateway', 'createService', 'createServiceDirectory', 'signal', 'property', 'withContext', 'QiError', 'ServiceGoneError', 'TransportRegistry']);
     expect(testing).to.include.members(['FakeTransport', 'FakeLink', 'decodeFrames']);
+  });
+
+  it('bundles qimessaging/browser for a browser: nothing on its import path is Node-only', async () => {
+    // platform 'browser' makes esbuild refuse node:* built-ins, so a Node import anywhere on the path fails this.
+    const result = await build({ entryPoints: ['lib/browser.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((file) => /lib\/transports\/(tcp|websocket|memory)\.ts$/.test(file)), inputs.join('\n')).to.equal(false);
+    expect(inputs.some((file) => file.includes('node_modules/ws/'))).to.equal(false);
+    expect(result.outputFiles[0]!.text).to.contain('BrowserWebSocketTransport');
   });
 });

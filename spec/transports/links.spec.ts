@@ -9,7 +9,8 @@ import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type Q
 import { encodeFrame, MessageType, readHeader, writeU32 } from '../../lib/protocol/header.js';
 import { FakeTransport } from '../../lib/testing/index.js';
 import { MemoryTransport } from '../../lib/transports/memory.js';
-import { defaultTransports, TransportRegistry } from '../../lib/transports/registry.js';
+import { defaultTransports } from '../../lib/transports/defaults.js';
+import { TransportRegistry } from '../../lib/transports/registry.js';
 import { TcpTransport } from '../../lib/transports/tcp.js';
 import { WebSocketTransport } from '../../lib/transports/websocket.js';
 import type { Link, Listener, Transport } from '../../lib/transports/transport.js';
