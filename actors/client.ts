@@ -66,7 +66,11 @@ export const clientMachine = setup({
       description: 'Calls flow on the channel directly.',
       invoke: { src: 'watchBinding', input: ({ context }) => ({ channel: context.channel }) },
       on: {
-        'BINDING.ENDED': { target: 'ended', actions: { type: 'storeError', params: ({ event }) => event.error } },
+        'BINDING.ENDED': {
+          target: 'ended',
+          description: 'The far side ended the binding (ServiceGone) or the link was lost.',
+          actions: { type: 'storeError', params: ({ event }) => event.error },
+        },
         CLOSE: { target: 'closed', actions: 'unbind' },
       },
     },

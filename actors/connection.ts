@@ -101,7 +101,7 @@ export const connectionMachine = setup({
         },
       },
       on: {
-        'SESSION.OPEN': { target: 'open' },
+        'SESSION.OPEN': { target: 'open', description: "The peer's Capability arrived: the link is open." },
         'SESSION.CLOSED': { target: 'failed', actions: { type: 'storeError', params: ({ event }) => event.error } },
         CLOSE: { target: 'closed', actions: 'closeSession' },
       },
@@ -110,7 +110,11 @@ export const connectionMachine = setup({
       description: 'Handshake done: clients may bind and call.',
       invoke: { src: 'watchSession', input: ({ context }) => ({ session: context.session! }) },
       on: {
-        'SESSION.CLOSED': { target: 'lost', actions: { type: 'storeError', params: ({ event }) => event.error } },
+        'SESSION.CLOSED': {
+          target: 'lost',
+          description: 'The peer went away or broke the protocol; every pending call has failed with ConnectionLost.',
+          actions: { type: 'storeError', params: ({ event }) => event.error },
+        },
         CLOSE: { target: 'closed', actions: 'closeSession' },
       },
     },

@@ -164,16 +164,21 @@ export const forwarderMachine = setup({
       exit: 'removeRoute',
       invoke: { src: 'watchRoute', input: ({ context }) => ({ route: context.route! }) },
       on: {
-        'CLIENT.UNBOUND': { target: 'closed', actions: 'unbindUpstream' },
-        'CLIENT.LOST': { target: 'closed', actions: ['unbindUpstream', { type: 'storeError', params: ({ event }) => event.error }] },
+        'CLIENT.UNBOUND': { target: 'closed', actions: 'unbindUpstream', description: 'The client unbound: release the service channel.' },
+        'CLIENT.LOST': {
+          target: 'closed',
+          description: "The client's link closed: release the service channel.",
+          actions: ['unbindUpstream', { type: 'storeError', params: ({ event }) => event.error }],
+        },
         'SERVICE.GONE': {
           target: 'closed',
+          description: "The service's link closed or it ended the binding: tell the client (ServiceGone).",
           actions: [
             { type: 'notifyClientServiceGone', params: ({ event }) => event.error },
             { type: 'storeError', params: ({ event }) => event.error },
           ],
         },
-        STOP: { target: 'closed', actions: 'unbindUpstream' },
+        STOP: { target: 'closed', actions: 'unbindUpstream', description: 'The gateway is closing.' },
       },
     },
     closed: { type: 'final' },

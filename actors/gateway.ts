@@ -92,7 +92,11 @@ export const gatewayMachine = setup({
       description: 'Accepting links and binds; forwarders relay frames.',
       invoke: { src: 'watchDirectory', input: ({ context }) => ({ runtime: context.runtime }) },
       on: {
-        'DIRECTORY.LOST': { target: 'reconnecting', actions: { type: 'storeError', params: ({ event }) => event.error } },
+        'DIRECTORY.LOST': {
+          target: 'reconnecting',
+          description: 'The directory link closed: live bindings go on, new binds fail until it is back.',
+          actions: { type: 'storeError', params: ({ event }) => event.error },
+        },
       },
     },
     reconnecting: {

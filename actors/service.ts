@@ -134,6 +134,7 @@ export const serviceMachine = setup({
       },
       on: {
         'DIRECTORY.LOST': {
+          description: 'The registration link closed: keep serving, register again after a delay.',
           guard: 'hasDirectory',
           target: 'waitingForDirectory',
           actions: ['forgetRegistration', { type: 'storeError', params: ({ event }) => event.error }],
