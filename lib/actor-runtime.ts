@@ -26,8 +26,7 @@ export interface StartOptions<TLogic extends AnyActorLogic> {
 export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options: StartOptions<TLogic>): Actor<TLogic> {
   const actor = createActor(logic, {
     input: options.input,
-    // The system id doubles as the actor's id: it is the name the inspector shows.
-    ...(options.systemId === undefined ? {} : { systemId: options.systemId, id: options.systemId }),
+    ...(options.systemId === undefined ? {} : { systemId: options.systemId, id: actorId(options.systemId, options.parent) }),
     ...(options.inspect === undefined || options.parent ? {} : { inspect: options.inspect }),
     ...(options.parent === undefined ? {} : { parent: options.parent }),
   } as Parameters<typeof createActor<TLogic>>[1]);
@@ -66,6 +65,16 @@ export function handOver<T>(signal: AbortSignal, resource: T, release: (resource
   }
   signal.addEventListener('abort', () => release(resource), { once: true });
   return resource;
+}
+
+/**
+ * The id the inspector shows. A root actor is named by its system id. A child (created with `parent`) must not
+ * be: when it ends it sends `xstate.done.actor.<id>` to its parent, and XState caches transition candidates per
+ * event type for ever, so a unique id per binding grows the parent's cache by one entry per binding. Children
+ * are named by their kind (`client`, `forwarder`); their unique name stays their system id.
+ */
+function actorId(systemId: string, parent: AnyActorRef | undefined): string {
+  return parent ? systemId.split(':')[0]! : systemId;
 }
 
 /** A serialisable copy of an error for actor context (the inspector shows it; snapshots stay JSON). */

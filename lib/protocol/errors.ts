@@ -43,6 +43,10 @@ export class QiError extends Error {
     this.data = data;
     // The subclass's own name (ServiceGoneError, ProtocolError, …) in stack traces and logs.
     this.name = new.target.name;
+    // Format the stack now. Until it is read, V8 keeps the structured call sites, which hold their frames'
+    // receivers (actors, links, arrays of clients) alive; a binding's ClosedError kept in its channel would then
+    // pin every other binding closed in the same call, and closed bindings would never be collected.
+    void this.stack;
   }
 
   /** The Error-frame body for this error. */
