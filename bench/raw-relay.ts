@@ -4,20 +4,34 @@
  */
 import net from 'node:net';
 
-/** Splits a byte stream into length-prefixed frames. */
+/**
+ * Splits a byte stream into length-prefixed frames. Chunks are gathered until a frame is complete and joined
+ * once, so a large frame costs one copy, not one per chunk: a baseline as good as the library's own decoder.
+ */
 export class LengthPrefixedReader {
-  private buffered: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  private needed = 4;
   constructor(private readonly onFrame: (frame: Buffer) => void) {}
   push(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    if (this.bufferedBytes < this.needed) return;
+    let buffered = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bufferedBytes);
     let offset = 0;
-    while (this.buffered.length - offset >= 4) {
-      const size = this.buffered.readUInt32LE(offset);
-      if (this.buffered.length - offset - 4 < size) break;
-      this.onFrame(this.buffered.subarray(offset, offset + 4 + size));
+    while (buffered.length - offset >= 4) {
+      const size = buffered.readUInt32LE(offset);
+      if (buffered.length - offset - 4 < size) {
+        this.needed = 4 + size;
+        break;
+      }
+      this.onFrame(buffered.subarray(offset, offset + 4 + size));
       offset += 4 + size;
+      this.needed = 4;
     }
-    this.buffered = this.buffered.subarray(offset);
+    buffered = buffered.subarray(offset);
+    this.chunks = buffered.length > 0 ? [buffered] : [];
+    this.bufferedBytes = buffered.length;
   }
 }
 

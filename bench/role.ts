@@ -1,29 +1,30 @@
 /**
- * One process of a benchmark topology, started by bench/run.ts: `tsx bench/role.ts <role> [arg]`. It prints one
- * line, the URL or port it listens on, and runs until its parent kills it.
+ * One process of a benchmark topology, started by bench/processes.ts: `tsx bench/role.ts <role> [arg]`. It prints
+ * one JSON line saying where it listens, and runs until its parent kills it.
  */
 import { createGateway, createService, createServiceDirectory } from '../lib/index.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
 
 const [role, arg] = process.argv.slice(2);
+const announce = (what: Record<string, unknown>): void => console.log(JSON.stringify(what));
 
 switch (role) {
   case 'raw-echo':
-    console.log(await startEchoServer());
+    announce({ port: await startEchoServer() });
     break;
   case 'raw-relay':
-    console.log(await startRelay(Number(arg)));
+    announce({ port: await startRelay(Number(arg)) });
     break;
   case 'service': {
     // The directory and the echo service, both on TCP, in the service process.
     const directory = await createServiceDirectory({ listen: ['tcp://127.0.0.1:0'] });
-    await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: ['tcp://127.0.0.1:0'] });
-    console.log(directory.url);
+    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: ['tcp://127.0.0.1:0'] });
+    announce({ directory: directory.url, service: echo.endpoints[0] });
     break;
   }
   case 'gateway': {
     const gateway = await createGateway({ directory: arg!, listen: ['tcp://127.0.0.1:0'] });
-    console.log(gateway.url);
+    announce({ gateway: gateway.url });
     break;
   }
   default:

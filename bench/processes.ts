@@ -1,0 +1,18 @@
+/** Child processes of a benchmark topology (bench/role.ts), each announcing itself with one JSON line. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+const children: ChildProcess[] = [];
+
+/** Starts `bench/role.ts <role> [args]` and resolves with the JSON it prints once ready. */
+export async function startRole<T = Record<string, string>>(role: string, ...args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/role.ts', role, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  return JSON.parse(line) as T;
+}
+
+export function stopAll(): void {
+  for (const child of children.splice(0)) child.kill();
+}

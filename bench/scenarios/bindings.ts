@@ -1,0 +1,57 @@
+/**
+ * bindings-scale: 100,000 concurrent bindings on one gateway (100 connections × 1,000 clients, memory transport).
+ * The last 1,000 binds must be no slower than 2× the first 1,000 (spawn cost bounded, DESIGN §4); heap per binding
+ * at most 4 KiB; heap back within 10% once every binding is closed. Needs `node --expose-gc`.
+ */
+import { connect, createGateway, createService, createServiceDirectory, type Connection } from '../../lib/index.js';
+import { row, type Row } from '../measure.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heap(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+export async function bindingsScale(quick: boolean): Promise<Row[]> {
+  const connections = quick ? 10 : 100;
+  const perConnection = 1_000;
+  const total = connections * perConnection;
+  const directory = await createServiceDirectory({ listen: ['memory://bench-bindings-sd'] });
+  const gateway = await createGateway({ directory: directory.url, listen: ['memory://bench-bindings-gw'], maxChannels: 2_000 });
+  const service = await createService('counter', { get: () => 1 }, { directory: directory.url, maxChannels: total + 10 });
+  const links: Connection[] = [];
+  try {
+    for (let i = 0; i < connections; i++) links.push(await connect(gateway.url));
+    const warmUp = await connect(gateway.url);
+    links.push(warmUp);
+    await (await warmUp.service('counter')).call('get');
+    const heapBefore = heap();
+    const batchMs: number[] = [];
+    let clients: Array<{ close(): Promise<void> }> = [];
+    for (let done = 0; done < total; done += 1_000) {
+      const started = process.hrtime.bigint();
+      const batch = await Promise.all(Array.from({ length: 1_000 }, (_, i) => links[(done + i) % connections]!.service('counter')));
+      batchMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      clients = clients.concat(batch);
+    }
+    const heapBound = heap();
+    const perBinding = (heapBound - heapBefore) / total;
+    await Promise.all(clients.map((client) => client.close()));
+    clients = [];
+    const heapAfter = heap();
+    const first = batchMs[0]!;
+    const last = batchMs[batchMs.length - 1]!;
+    return [
+      row(`bindings-scale: last 1,000 of ${total.toLocaleString('en')} binds`, 'ms', last, first, { atMost: 2 }, 'baseline: the first 1,000 binds'),
+      { ...row('bindings-scale: heap per binding', 'bytes', perBinding, 4096, { atMost: 1 }), note: gc ? 'target: <= 4 KiB' : 'run with --expose-gc' },
+      row('bindings-scale: heap after closing all', 'bytes', heapAfter, heapBefore, { atMost: 1.1 }, 'baseline: heap before binding'),
+    ];
+  } finally {
+    await Promise.all(links.map((link) => link.close()));
+    await service.close();
+    await gateway.close();
+    await directory.close();
+  }
+}
