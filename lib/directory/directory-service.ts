@@ -39,6 +39,7 @@ export function directoryMembers(actor: () => ServiceDirectoryActor, signals: Di
       {
         name: 'register',
         arity: 2,
+        usesContext: true,
         invoke: ([name, endpoints], { session }) => {
           if (typeof name !== 'string' || name === '' || !Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
             throw new BadArgumentsError('register expects (name: string, endpoints: string[])');

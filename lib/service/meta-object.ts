@@ -24,6 +24,8 @@ export interface MethodEntry {
   name: string;
   arity: number;
   invoke(args: unknown[], context: DispatchContext): unknown;
+  /** True if `invoke` reads its context: only then is a per-call context (and its AbortSignal) made. */
+  usesContext?: boolean;
 }
 
 export interface MemberTable {
@@ -86,7 +88,7 @@ export function describeMembers(name: string, implementation: object): MemberTab
 
 function methodEntry(name: string, fn: (...args: unknown[]) => unknown, self: object): MethodEntry {
   if ((fn as Partial<ContextualMethod<unknown[], unknown>>).withContext === true) {
-    return { name, arity: Math.max(0, fn.length - 1), invoke: (args, { signal }) => fn.call(self, { signal }, ...args) };
+    return { name, arity: Math.max(0, fn.length - 1), usesContext: true, invoke: (args, { signal }) => fn.call(self, { signal }, ...args) };
   }
   return { name, arity: fn.length, invoke: (args) => fn.apply(self, args) };
 }

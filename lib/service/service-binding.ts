@@ -25,10 +25,15 @@ export class ServiceBinding implements ChannelEndpoint {
    */
   private readonly inflight = new Map<number, AbortController | null>();
 
+  /** The context of calls that cannot be canceled (posts) or whose method ignores its context. */
+  private readonly plainContext: DispatchContext;
+
   constructor(
     private readonly dispatcher: ServiceDispatcher,
     readonly session: LinkSession,
-  ) {}
+  ) {
+    this.plainContext = { session, signal: NEVER_ABORTED };
+  }
 
   onFrame(frame: Uint8Array): void {
     switch (frameType(frame)) {
@@ -86,7 +91,7 @@ export class ServiceBinding implements ChannelEndpoint {
         result = this.reserved(action, args);
       } else {
         const method = this.method(action);
-        result = method.invoke(this.checkArity(method, args), this.context(id));
+        result = method.invoke(this.checkArity(method, args), method.usesContext ? this.context(id) : this.plainContext);
       }
     } catch (err) {
       fail(toQiError(err));
@@ -110,7 +115,7 @@ export class ServiceBinding implements ChannelEndpoint {
       return;
     }
     try {
-      const result = method.invoke(args, { session: this.session, signal: NEVER_ABORTED });
+      const result = method.invoke(args, this.plainContext);
       // A post has no one to report to; a rejected promise must still not go unhandled.
       if (isThenable(result)) result.then(undefined, () => stats.errors++);
     } catch {
