@@ -4,7 +4,7 @@
  */
 import { Encoder } from 'cbor-x';
 import { ProtocolError } from './errors.js';
-import { encodeFrame, frameBody, type FrameHeader } from './header.js';
+import { buildFrame, frameBody, type FrameHeader, type MessageType } from './header.js';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 
@@ -24,7 +24,12 @@ export function decodeBody(bytes: Uint8Array): unknown {
 
 /** Encodes `value` as the body of a frame with `header`. */
 export function encodeMessage(header: FrameHeader, value: unknown): Uint8Array {
-  return encodeFrame(header, value === undefined ? EMPTY : encodeBody(value));
+  return buildMessage(header.type, header.channel, header.id, header.object, header.action, value);
+}
+
+/** `encodeMessage` with the header fields as arguments (no header object on the hot path). */
+export function buildMessage(type: MessageType, channel: number, id: number, object: number, action: number, value: unknown): Uint8Array {
+  return buildFrame(type, channel, id, object, action, value === undefined ? EMPTY : encodeBody(value));
 }
 
 export function decodeMessageBody(frame: Uint8Array): unknown {

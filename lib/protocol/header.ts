@@ -63,19 +63,79 @@ export function writeU32(bytes: Uint8Array, offset: number, value: number): void
 
 /** One frame: header and body in one buffer. `body` is copied once, after the header. */
 export function encodeFrame(header: FrameHeader, body: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(HEADER_SIZE + body.length);
-  frame.set(MAGIC, 0);
-  writeU32(frame, ID, header.id);
-  writeU32(frame, SIZE, body.length);
+  return buildFrame(header.type, header.channel, header.id, header.object, header.action, body);
+}
+
+/** `encodeFrame` with the fields as arguments: the hot path (calls, replies) makes no header object. */
+export function buildFrame(type: MessageType, channel: number, id: number, object: number, action: number, body: Uint8Array): Uint8Array {
+  const size = body.length;
+  const frame = allocateFrame(HEADER_SIZE + size);
+  frame[0] = 0x42;
+  frame[1] = 0xde;
+  frame[2] = 0xad;
+  frame[3] = 0x42;
+  writeU32(frame, ID, id);
+  writeU32(frame, SIZE, size);
   frame[VERSION] = PROTOCOL_VERSION & 0xff;
   frame[VERSION + 1] = PROTOCOL_VERSION >>> 8;
-  frame[TYPE] = header.type;
+  frame[TYPE] = type;
   frame[FLAGS] = 0;
-  writeU32(frame, SERVICE, header.channel);
-  writeU32(frame, OBJECT, header.object);
-  writeU32(frame, ACTION, header.action);
-  frame.set(body, HEADER_SIZE);
+  writeU32(frame, SERVICE, channel);
+  writeU32(frame, OBJECT, object);
+  writeU32(frame, ACTION, action);
+  if (size <= SMALL_BODY) for (let i = 0; i < size; i++) frame[HEADER_SIZE + i] = body[i]!;
+  else frame.set(body, HEADER_SIZE);
   return frame;
+}
+
+/** Below this, a byte loop copies faster than `TypedArray.set`'s native call. */
+const SMALL_BODY = 64;
+
+/*
+ * Frames are cut from shared slabs rather than allocated one by one: one allocation serves hundreds of small
+ * frames, and frames built one after another lie next to each other, so a transport can write a tick's frames as
+ * one view without concatenating them (see `joinAdjacent`). A slab region is handed out once and never reused;
+ * a slab is freed when no frame cut from it is referenced any more (the scheme of Node's own Buffer pool).
+ */
+const SLAB_SIZE = 64 * 1024;
+/** Larger frames get a buffer of their own, so one long-lived big frame cannot pin a slab for small ones. */
+const LARGEST_SLAB_FRAME = 8 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/** A zero-copy home for one frame of `size` bytes. */
+export function allocateFrame(size: number): Uint8Array {
+  if (size > LARGEST_SLAB_FRAME) return new Uint8Array(size);
+  if (slab.length - slabUsed < size) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const frame = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return frame;
+}
+
+/**
+ * Merges runs of frames that lie back to back in one ArrayBuffer (frames built in a row from one slab, or forwarded
+ * whole from one read) into single views, so that writing a tick's frames usually needs no copy at all.
+ */
+export function joinAdjacent(frames: Uint8Array[]): Uint8Array[] {
+  const runs: Uint8Array[] = [];
+  let first = frames[0]!;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i <= frames.length; i++) {
+    const frame = frames[i];
+    if (frame !== undefined && frame.buffer === first.buffer && frame.byteOffset === end) {
+      end += frame.byteLength;
+      continue;
+    }
+    const length = end - first.byteOffset;
+    runs.push(length === first.byteLength ? first : new Uint8Array(first.buffer, first.byteOffset, length));
+    if (frame === undefined) break;
+    first = frame;
+    end = frame.byteOffset + frame.byteLength;
+  }
+  return runs;
 }
 
 export const frameId = (frame: Uint8Array): number => readU32(frame, ID);

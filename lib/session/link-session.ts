@@ -7,7 +7,7 @@
  * This is the data plane: it never goes through an actor. The actors (Connection, Service, Gateway) own sessions
  * and learn of their lifecycle through `onOpen` / `onClosed`.
  */
-import { decodeMessageBody, encodeMessage } from '../protocol/codec.js';
+import { buildMessage, decodeMessageBody } from '../protocol/codec.js';
 import {
   CONTROL_CHANNEL,
   ControlAction,
@@ -174,7 +174,7 @@ export class LinkSession {
 
   /** Sends a frame built from `header` and `body`. Returns false if the link is closed. */
   send(header: { id: number; type: MessageTypeValue; channel: number; object: number; action: number }, body: unknown): boolean {
-    return this.sendFrame(encodeMessage(header, body));
+    return this.sendFrame(buildMessage(header.type, header.channel, header.id, header.object, header.action, body));
   }
 
   /** Sends an already-encoded frame (forwarding). */
@@ -195,7 +195,7 @@ export class LinkSession {
     let opened: { id: number; result: Promise<unknown> };
     try {
       opened = this.calls.open(channel);
-      this.send({ id: opened.id, type: MessageType.Call, channel, object, action }, body);
+      this.sendFrame(buildMessage(MessageType.Call, channel, opened.id, object, action, body));
     } catch (err) {
       if (opened!) this.calls.reject(opened.id, toQiError(err));
       return { id: 0, result: Promise.reject(toQiError(err)) };
@@ -212,7 +212,7 @@ export class LinkSession {
 
   /** Sends a Post: a call that is never answered. */
   post(channel: number, object: number, action: number, body: unknown): boolean {
-    return this.send({ id: 0, type: MessageType.Post, channel, object, action }, body);
+    return this.sendFrame(buildMessage(MessageType.Post, channel, 0, object, action, body));
   }
 
   /** A call on the control channel. */
@@ -221,7 +221,7 @@ export class LinkSession {
   }
 
   reply(channel: number, id: number, object: number, action: number, value: unknown): void {
-    this.send({ id, type: MessageType.Reply, channel, object, action }, value);
+    this.sendFrame(buildMessage(MessageType.Reply, channel, id, object, action, value));
   }
 
   replyError(channel: number, id: number, object: number, action: number, error: QiError): void {

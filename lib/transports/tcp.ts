@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { joinAdjacent } from '../protocol/header.js';
 import { BaseLink } from './base-link.js';
 import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
@@ -46,7 +47,8 @@ export class TcpLink extends BaseLink {
 
   protected writeFrames(frames: Uint8Array[]): void {
     if (this.socket.destroyed) return;
-    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    const runs = frames.length === 1 ? frames : joinAdjacent(frames);
+    this.socket.write(runs.length === 1 ? runs[0]! : Buffer.concat(runs));
   }
 
   protected closeTransport(reason: QiError): void {
