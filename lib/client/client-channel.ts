@@ -71,7 +71,7 @@ export class ClientChannel implements ChannelEndpoint {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.objectCall(id, args, { ...this.defaults, ...options });
+    return this.objectCall(id, args, this.withDefaults(options));
   }
 
   /** Sends a one-way call: never answered; a post to nothing is dropped by the service. */
@@ -184,7 +184,13 @@ export class ClientChannel implements ChannelEndpoint {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.objectCall(action, [id, ...extra], { ...this.defaults, ...options });
+    return this.objectCall(action, [id, ...extra], this.withDefaults(options));
+  }
+
+  /** This client's defaults overridden by one call's options; no new object for the common call without any. */
+  private withDefaults(options: CallOptions | undefined): CallOptions {
+    if (options === undefined || (options.signal === undefined && options.timeout === undefined)) return this.defaults;
+    return { ...this.defaults, ...options };
   }
 
   private onEvent(frame: Uint8Array): void {

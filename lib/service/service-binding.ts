@@ -6,7 +6,7 @@
 import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
-import { encodeFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
+import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
 import type { ServiceDispatcher } from './dispatcher.js';
 import type { Property } from './members.js';
@@ -59,30 +59,14 @@ export class ServiceBinding implements ChannelEndpoint {
 
   /** Sends one signal emission; `body` is encoded once by the dispatcher for every subscriber. */
   sendEvent(memberId: number, body: Uint8Array): void {
-    this.session.sendFrame(encodeFrame({ id: 0, type: MessageType.Event, channel: this.channel, object: MAIN_OBJECT, action: memberId }, body));
+    this.session.sendFrame(buildFrame(MessageType.Event, this.channel, 0, MAIN_OBJECT, memberId, body));
   }
 
   private onCall(frame: Uint8Array): void {
-    const stats = this.dispatcher.stats;
-    stats.calls++;
+    this.dispatcher.stats.calls++;
     const id = frameId(frame);
     const object = frameObject(frame);
     const action = frameAction(frame);
-    const sendError = (error: QiError): void => {
-      stats.errors++;
-      this.session.replyError(this.channel, id, object, action, error);
-    };
-    const reply = (value: unknown): void => {
-      if (!this.finish(id)) return;
-      try {
-        this.session.reply(this.channel, id, object, action, value);
-      } catch (err) {
-        sendError(new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
-      }
-    };
-    const fail = (error: QiError): void => {
-      if (this.finish(id)) sendError(error);
-    };
     this.inflight.set(id, null);
     let result: unknown;
     try {
@@ -94,11 +78,36 @@ export class ServiceBinding implements ChannelEndpoint {
         result = method.invoke(this.checkArity(method, args), method.usesContext ? this.context(id) : this.plainContext);
       }
     } catch (err) {
-      fail(toQiError(err));
+      this.fail(id, object, action, err);
       return;
     }
-    if (isThenable(result)) result.then(reply, (err: unknown) => fail(toQiError(err)));
-    else reply(result);
+    // Methods (not closures made per call) answer a synchronous result: that is most calls.
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.reply(id, object, action, value),
+        (err: unknown) => this.fail(id, object, action, err),
+      );
+    } else {
+      this.reply(id, object, action, result);
+    }
+  }
+
+  private reply(id: number, object: number, action: number, value: unknown): void {
+    if (!this.finish(id)) return;
+    try {
+      this.session.reply(this.channel, id, object, action, value);
+    } catch (err) {
+      this.sendError(id, object, action, new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
+    }
+  }
+
+  private fail(id: number, object: number, action: number, error: unknown): void {
+    if (this.finish(id)) this.sendError(id, object, action, toQiError(error));
+  }
+
+  private sendError(id: number, object: number, action: number, error: QiError): void {
+    this.dispatcher.stats.errors++;
+    this.session.replyError(this.channel, id, object, action, error);
   }
 
   private onPost(frame: Uint8Array): void {
