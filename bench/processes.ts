@@ -1,4 +1,4 @@
-/** Child processes of a benchmark topology (bench/role.ts), each announcing itself with one JSON line. */
+/** Child processes of a benchmark topology (bench/role.ts and the like), each announcing itself with one JSON line. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -7,7 +7,12 @@ const children: ChildProcess[] = [];
 
 /** Starts `bench/role.ts <role> [args]` and resolves with the JSON it prints once ready. */
 export async function startRole<T = Record<string, string>>(role: string, ...args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/role.ts', role, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startScript<T>('bench/role.ts', role, ...args);
+}
+
+/** Starts `tsx <script> [args]` (a path from the repository root) and resolves with the JSON it prints once ready. */
+export async function startScript<T = Record<string, string>>(script: string, ...args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return JSON.parse(line) as T;

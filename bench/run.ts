@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
+ * `npm run bench -- --only tcp|moleculer|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
  * measured in the same run, because these machines are shared and noisy. Prints a table and writes
  * bench/results/latest.json. See bench/README.md.
  */
@@ -11,6 +11,7 @@ import type { Row } from './measure.js';
 import { stopAll } from './processes.js';
 import { bindingsScale } from './scenarios/bindings.js';
 import { memoryThroughput, signalFanout } from './scenarios/in-process.js';
+import { peerMoleculer } from './scenarios/peer-moleculer.js';
 import { tcpScenarios } from './scenarios/tcp.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -26,6 +27,7 @@ try {
     rawRelayRate = tcp.rawRelayRate;
     if (wanted('tcp')) rows.push(...tcp.rows);
   }
+  if (wanted('moleculer')) rows.push(await peerMoleculer(quick));
   if (wanted('memory')) rows.push(await memoryThroughput(quick, rawRelayRate!));
   if (wanted('fanout')) rows.push(await signalFanout(quick));
   if (wanted('bindings')) rows.push(...(await bindingsScale(quick)));

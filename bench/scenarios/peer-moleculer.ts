@@ -1,0 +1,58 @@
+/**
+ * A peer library as a baseline: Moleculer 0.15 over its TCP transporter, a client broker (this process) calling an
+ * `echo` service on a service broker in its own process (bench/moleculer-role.ts), with the payload and window of
+ * tcp-gateway-throughput. Ours is the via-gateway topology of that row: client (this process) → gateway process →
+ * service process, one more hop than Moleculer's client → service.
+ */
+import { ServiceBroker } from 'moleculer';
+import { connect } from '../../lib/index.js';
+import { row, throughput, type Caller, type Row } from '../measure.js';
+import { startRole, startScript } from '../processes.js';
+
+export async function peerMoleculer(quick: boolean): Promise<Row> {
+  // The same total and window as tcp-gateway-throughput.
+  const total = Math.round(50_000 * (quick ? 0.1 : 1));
+  const window = 1_000;
+
+  // Ours is measured again here, right before Moleculer, rather than taken from the tcp group: the machines are
+  // shared and noisy, so two figures taken back to back compare more fairly than two taken a minute apart (after the
+  // latency, payload-size and direct rows have run), and `--only moleculer` then needs no other group.
+  const { directory } = await startRole<{ directory: string; service: string }>('service');
+  const { gateway } = await startRole<{ gateway: string }>('gateway', directory);
+  const viaGateway = await connect(gateway);
+  let ours: number;
+  try {
+    const echo = await viaGateway.service('echo');
+    const bytes = Buffer.alloc(64, 7);
+    ours = await throughput({ call: () => echo.call('echo', bytes) }, total, window);
+  } finally {
+    await viaGateway.close();
+  }
+
+  const service = await startScript<{ port: number; nodeID: string }>('bench/moleculer-role.ts');
+  const broker = new ServiceBroker({
+    nodeID: `bench-client-${process.pid}`,
+    logger: false,
+    // Moleculer would otherwise hook SIGINT/SIGTERM/exit of the bench process and call process.exit itself.
+    skipProcessEventRegistration: true,
+    // No UDP discovery (multicast is not there offline, nor needed): the service node is listed statically, as a
+    // comma-separated `host:port/nodeID` string (the form Moleculer's typings accept; it takes an array too).
+    transporter: { type: 'TCP', options: { udpDiscovery: false, urls: `127.0.0.1:${service.port}/${service.nodeID}` } },
+  });
+  try {
+    await broker.start();
+    // The client learns the service through gossip, which runs every 2 s by default.
+    await broker.waitForServices('echo', 30_000);
+    // Not a Buffer: with Moleculer's default JSON serializer a Buffer goes out as {"type":"Buffer","data":[7,7,…]}
+    // (two to four bytes of JSON per byte) and the service and the caller get that plain object, not bytes. A 64-character ASCII string is the
+    // fair equivalent: 66 bytes of JSON, against the 64 bytes (plus a 2-byte CBOR header) of our binary payload.
+    const text = 'x'.repeat(64);
+    const reply = await broker.call('echo.echo', text);
+    if (reply !== text) throw new Error(`Moleculer echo returned ${JSON.stringify(reply)}`);
+    const moleculer: Caller = { call: () => broker.call('echo.echo', text) };
+    const moleculerRate = await throughput(moleculer, total, window);
+    return row('peer-moleculer', 'calls/s', ours, moleculerRate, { atLeast: 6 }, 'baseline: Moleculer 0.15 TCP, JSON, 64-char string');
+  } finally {
+    await broker.stop();
+  }
+}
