@@ -2,21 +2,54 @@
  * CBOR bodies. One shared cbor-x encoder, without records (a peer in another language must read plain maps) and
  * never in `sequential` mode: a gateway re-routes frames, so no decoder sees every message of a stream in order.
  */
-import { Encoder } from 'cbor-x';
+import * as cborX from 'cbor-x';
+import { Decoder, Encoder } from 'cbor-x';
 import { ProtocolError } from './errors.js';
-import { buildFrame, frameBody, type FrameHeader, type MessageType } from './header.js';
+import { buildFrame, HEADER_SIZE, type FrameHeader, type MessageType } from './header.js';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 
+/** Returns a body of its own: the encoder never writes over what it has handed out. */
 export function encodeBody(value: unknown): Uint8Array {
   return cbor.encode(value);
 }
 
+/**
+ * Encodes into the encoder's own buffer and says where, without making a view of it: the caller copies the bytes
+ * out at once (into a frame). `REUSE_BUFFER_MODE` is cbor-x's documented way of returning its buffer with
+ * `start`/`end`; its typings do not declare the mode argument.
+ */
+const encodeInPlace = cbor.encode.bind(cbor) as unknown as (value: unknown, mode: number) => Uint8Array & { start: number; end: number };
+const { REUSE_BUFFER_MODE } = cborX as unknown as { REUSE_BUFFER_MODE: number };
+
+/*
+ * Small bodies are decoded from a copy in one reused buffer. cbor-x caches a DataView on the buffer it decodes
+ * (a new one, and a new property, for every fresh frame view): from a reused buffer that costs nothing, and the
+ * copy of a small body is cheaper than the view, the DataView and the property together (about 290 ns against
+ * 175 ns for a 64-byte payload). This decoder copies byte strings out (`copyBuffers`), so nothing decoded from the
+ * reused buffer refers to it. Large bodies are decoded in place: their byte strings are views of the frame.
+ */
+const SMALL_BODY = 4 * 1024;
+const copyingDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
+const bufferFactory = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+/** A Buffer in Node, so that decoded byte strings are Buffers whatever the transport. */
+const smallBodies = bufferFactory ? bufferFactory.allocUnsafeSlow(SMALL_BODY) : new Uint8Array(SMALL_BODY);
+
+/** cbor-x decodes `source[0..end)` when given `end` (undeclared in its typings): no view of the reused buffer. */
+const decodeSmall = copyingDecoder.decode.bind(copyingDecoder) as unknown as (source: Uint8Array, end: number) => unknown;
+
 /** Decodes a body received from a peer; undecodable bytes are the peer's fault and reported as a ProtocolError. */
 export function decodeBody(bytes: Uint8Array): unknown {
-  if (bytes.length === 0) return undefined;
+  return decodeRange(bytes, 0, bytes.length);
+}
+
+function decodeRange(bytes: Uint8Array, start: number, end: number): unknown {
+  const size = end - start;
+  if (size === 0) return undefined;
   try {
-    return cbor.decode(bytes);
+    if (size > SMALL_BODY) return cbor.decode(bytes.subarray(start, end));
+    for (let i = 0; i < size; i++) smallBodies[i] = bytes[start + i]!;
+    return decodeSmall(smallBodies, size);
   } catch (err) {
     throw new ProtocolError(`undecodable CBOR body: ${(err as Error).message}`);
   }
@@ -29,11 +62,13 @@ export function encodeMessage(header: FrameHeader, value: unknown): Uint8Array {
 
 /** `encodeMessage` with the header fields as arguments (no header object on the hot path). */
 export function buildMessage(type: MessageType, channel: number, id: number, object: number, action: number, value: unknown): Uint8Array {
-  return buildFrame(type, channel, id, object, action, value === undefined ? EMPTY : encodeBody(value));
+  if (value === undefined) return buildFrame(type, channel, id, object, action, EMPTY, 0, 0);
+  const encoded = encodeInPlace(value, REUSE_BUFFER_MODE);
+  return buildFrame(type, channel, id, object, action, encoded, encoded.start, encoded.end);
 }
 
 export function decodeMessageBody(frame: Uint8Array): unknown {
-  return decodeBody(frameBody(frame));
+  return decodeRange(frame, HEADER_SIZE, frame.length);
 }
 
 const EMPTY = new Uint8Array(0);

@@ -67,8 +67,18 @@ export function encodeFrame(header: FrameHeader, body: Uint8Array): Uint8Array {
 }
 
 /** `encodeFrame` with the fields as arguments: the hot path (calls, replies) makes no header object. */
-export function buildFrame(type: MessageType, channel: number, id: number, object: number, action: number, body: Uint8Array): Uint8Array {
-  const size = body.length;
+export function buildFrame(
+  type: MessageType,
+  channel: number,
+  id: number,
+  object: number,
+  action: number,
+  body: Uint8Array,
+  /** The body's bytes are `body[start..end)`: an encoder's buffer is copied from without a view of it. */
+  start = 0,
+  end = body.length,
+): Uint8Array {
+  const size = end - start;
   const frame = allocateFrame(HEADER_SIZE + size);
   frame[0] = 0x42;
   frame[1] = 0xde;
@@ -83,8 +93,8 @@ export function buildFrame(type: MessageType, channel: number, id: number, objec
   writeU32(frame, SERVICE, channel);
   writeU32(frame, OBJECT, object);
   writeU32(frame, ACTION, action);
-  if (size <= SMALL_BODY) for (let i = 0; i < size; i++) frame[HEADER_SIZE + i] = body[i]!;
-  else frame.set(body, HEADER_SIZE);
+  if (size <= SMALL_BODY) for (let i = 0; i < size; i++) frame[HEADER_SIZE + i] = body[start + i]!;
+  else frame.set(start === 0 && end === body.length ? body : body.subarray(start, end), HEADER_SIZE);
   return frame;
 }
 

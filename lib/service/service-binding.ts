@@ -20,8 +20,9 @@ export class ServiceBinding implements ChannelEndpoint {
   /** Member ids of the signals and properties this binding is subscribed to. */
   readonly subscriptions = new Set<number>();
   /**
-   * Calls being served, by call id, so a Cancel can abort them. The AbortController is made only if the method
-   * reads `context.signal` (a `withContext` method): making one per call cost a sixth of a call's time.
+   * Calls being answered later (a promise) or whose method reads its context, by call id, so a Cancel can abort
+   * them. A call answered synchronously is never here: no Cancel can come between its frame and its answer. The
+   * AbortController is made only if the method reads `context.signal`: one per call cost a sixth of a call's time.
    */
   private readonly inflight = new Map<number, AbortController | null>();
 
@@ -67,7 +68,7 @@ export class ServiceBinding implements ChannelEndpoint {
     const id = frameId(frame);
     const object = frameObject(frame);
     const action = frameAction(frame);
-    this.inflight.set(id, null);
+    let tracked = false;
     let result: unknown;
     try {
       const args = this.arguments(object, frame);
@@ -75,34 +76,39 @@ export class ServiceBinding implements ChannelEndpoint {
         result = this.reserved(action, args);
       } else {
         const method = this.method(action);
-        result = method.invoke(this.checkArity(method, args), method.usesContext ? this.context(id) : this.plainContext);
+        const checked = this.checkArity(method, args);
+        // A method reading its context may read the signal while it runs: its call is in flight from the start.
+        if (method.usesContext) {
+          this.inflight.set(id, null);
+          tracked = true;
+        }
+        result = method.invoke(checked, method.usesContext ? this.context(id) : this.plainContext);
       }
     } catch (err) {
-      this.fail(id, object, action, err);
+      if (tracked) this.inflight.delete(id);
+      this.sendError(id, object, action, toQiError(err));
       return;
     }
-    // Methods (not closures made per call) answer a synchronous result: that is most calls.
     if (isThenable(result)) {
+      // Only a call answered later can be canceled (a Cancel is read after this frame at the earliest).
+      if (!tracked) this.inflight.set(id, null);
       result.then(
-        (value) => this.reply(id, object, action, value),
-        (err: unknown) => this.fail(id, object, action, err),
+        (value) => this.finish(id) && this.reply(id, object, action, value),
+        (err: unknown) => this.finish(id) && this.sendError(id, object, action, toQiError(err)),
       );
     } else {
+      if (tracked) this.inflight.delete(id);
       this.reply(id, object, action, result);
     }
   }
 
+  /** Answers a call; methods rather than closures made per call, as most calls answer synchronously. */
   private reply(id: number, object: number, action: number, value: unknown): void {
-    if (!this.finish(id)) return;
     try {
       this.session.reply(this.channel, id, object, action, value);
     } catch (err) {
       this.sendError(id, object, action, new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
     }
-  }
-
-  private fail(id: number, object: number, action: number, error: unknown): void {
-    if (this.finish(id)) this.sendError(id, object, action, toQiError(error));
   }
 
   private sendError(id: number, object: number, action: number, error: QiError): void {
