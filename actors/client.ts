@@ -8,7 +8,7 @@
  *
  * While `bound`, calls go straight through the ClientChannel (the installed direct path), never through here.
  */
-import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, setup } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { ClientChannel } from '../lib/client/client-channel.js';
 import type { MetaObject } from '../lib/protocol/control.js';
@@ -29,22 +29,21 @@ export const bindChannel = fromPromise<MetaObject, { channel: ClientChannel }>(a
   return reply.metaObject;
 });
 
-/** Reports the end of the binding (far-side unbind, service gone, link lost) as an event. */
-export const watchBinding = fromCallback<ClientEvent, { channel: ClientChannel }>(({ input, sendBack }) =>
-  input.channel.onEnded((error) => sendBack({ type: 'BINDING.ENDED', error: summarize(error) })),
-);
-
 export const clientMachine = setup({
   types: {
     context: {} as ClientContext,
     input: {} as ClientInput,
     events: {} as ClientEvent,
   },
-  actors: { bindChannel, watchBinding },
+  actors: { bindChannel },
   actions: {
     storeMetaObject: assign({ metaObject: (_, metaObject: MetaObject) => metaObject }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     unbind: ({ context }) => void context.channel.unbind(),
+    // The channel reports the end of the binding straight to this actor: a slot, not an invoked watcher actor
+    // (about 1.9 KB each, and a connection may hold thousands of clients). Cleared on exit, before `unbind`.
+    watchBinding: ({ context, self }) => context.channel.setOwner((error) => self.send({ type: 'BINDING.ENDED', error: summarize(error) })),
+    unwatchBinding: ({ context }) => context.channel.setOwner(undefined),
   },
 }).createMachine({
   id: 'client',
@@ -64,7 +63,8 @@ export const clientMachine = setup({
     },
     bound: {
       description: 'Calls flow on the channel directly.',
-      invoke: { src: 'watchBinding', input: ({ context }) => ({ channel: context.channel }) },
+      entry: 'watchBinding',
+      exit: 'unwatchBinding',
       on: {
         'BINDING.ENDED': {
           target: 'ended',

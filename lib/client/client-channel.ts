@@ -24,6 +24,7 @@ export class ClientChannel implements ChannelEndpoint {
   private readonly ids = new Map<string, { id: number; kind: 'method' | 'signal' | 'property' }>();
   private endedWith: QiError | undefined;
   private readonly closedListeners = new Set<(error: QiError) => void>();
+  private owner: ((error: QiError) => void) | undefined;
   private readonly listeners = new Map<number, Set<SignalListener>>();
   /** The registerEvent under way for a member, so concurrent subscribers share it. */
   private readonly registering = new Map<number, Promise<unknown>>();
@@ -136,6 +137,15 @@ export class ClientChannel implements ChannelEndpoint {
     );
   }
 
+  /**
+   * Sets the one listener of the Client actor that owns this channel (undefined clears it): told once when the
+   * binding ends. A slot rather than an invoked watcher actor, which would cost about 1.9 KB per binding.
+   */
+  setOwner(listener: ((error: QiError) => void) | undefined): void {
+    this.owner = listener;
+    if (listener && this.endedWith) listener(this.endedWith);
+  }
+
   /** Calls `listener` once when the binding ends (at once if it has). Returns an unsubscribe function. */
   onEnded(listener: (error: QiError) => void): () => void {
     if (this.endedWith) listener(this.endedWith);
@@ -234,6 +244,9 @@ export class ClientChannel implements ChannelEndpoint {
     const listeners = [...this.closedListeners];
     this.closedListeners.clear();
     for (const listener of listeners) listener(error);
+    const owner = this.owner;
+    this.owner = undefined;
+    owner?.(error);
   }
 }
 

@@ -37,15 +37,17 @@ describe('supervision', () => {
     expect(await (await connection.service('calc')).call('add', 2, 2)).to.equal(4);
   });
 
-  it('survives a client whose invoked callback throws: that client fails, the connection goes on', async () => {
+  it('survives a client whose entry action throws: that client fails, the connection goes on', async () => {
     const connection = await topology.connectFor('calc');
     const healthy = await connection.service('calc');
-    const onEnded = sinon.stub(ClientChannel.prototype, 'onEnded').callThrough();
-    onEnded.onFirstCall().throws(new Error('injected fault'));
-    // The client reaches `bound` before its watcher's failure lands, so `service()` may resolve or reject.
-    const broken = await connection.service('calc').catch(() => undefined);
-    if (broken) expect(broken.actor.getSnapshot().status).to.equal('error');
-    expect(onEnded.firstCall.threw()).to.equal(true);
+    const setOwner = sinon.stub(ClientChannel.prototype, 'setOwner').callThrough();
+    setOwner.onFirstCall().throws(new Error('injected fault'));
+    const broken = await connection.service('calc').then(
+      () => expect.fail('a client that failed entering bound must not be handed out'),
+      (err: unknown) => err,
+    );
+    expect(broken).to.be.instanceOf(Error);
+    expect(setOwner.firstCall.threw()).to.equal(true);
     expect(connection.actor.getSnapshot().status).to.equal('active');
     expect(connection.isOpen).to.equal(true);
     expect(await healthy.call('add', 1, 2)).to.equal(3);
