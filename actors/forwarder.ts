@@ -16,6 +16,7 @@ import type { SignalFanout } from '../lib/gateway/signal-fanout.js';
 import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/control.js';
 import { ServiceGoneError } from '../lib/protocol/errors.js';
 import type { LinkSession } from '../lib/session/link-session.js';
+import { sharedMetaObject } from '../lib/session/shared-meta-objects.js';
 
 /** What a forwarder needs of its gateway. */
 export interface ForwarderGateway {
@@ -89,7 +90,8 @@ export const forwarderMachine = setup({
     storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
     storeService: assign({ service: (_, service: LinkSession) => service }),
     storeBinding: assign(({ context }, reply: BindReply) => ({
-      metaObject: reply.metaObject,
+      // One copy per service link, not one per forwarder (see shared-meta-objects.ts).
+      metaObject: sharedMetaObject(context.service!, context.name, reply.metaObject),
       route: new ForwardingRoute(context.client, context.service!, reply.channel, context.gateway.fanout(context.service!, context.name)),
     })),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),

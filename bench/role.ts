@@ -2,7 +2,7 @@
  * One process of a benchmark topology, started by bench/processes.ts: `tsx bench/role.ts <role> [arg]`. It prints
  * one JSON line saying where it listens, and runs until its parent kills it.
  */
-import { createGateway, createService, createServiceDirectory } from '../lib/index.js';
+import { createGateway, createService, createServiceDirectory } from './library.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
 
 const [role, arg] = process.argv.slice(2);

@@ -3,7 +3,7 @@
  * The last 1,000 binds must be no slower than 2× the first 1,000 (spawn cost bounded, DESIGN §4); heap per binding
  * at most 4 KiB; heap back within 10% once every binding is closed. Needs `node --expose-gc`.
  */
-import { connect, createGateway, createService, createServiceDirectory, type Connection } from '../../lib/index.js';
+import { connect, createGateway, createService, createServiceDirectory, type Connection } from '../library.js';
 import { row, type Row } from '../measure.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,5 +1,5 @@
 /** Everything in one process on the memory transport, via a gateway: throughput and signal fan-out. */
-import { connect, createGateway, createService, createServiceDirectory, signal, type Service } from '../../lib/index.js';
+import { connect, createGateway, createService, createServiceDirectory, signal, type Service } from '../library.js';
 import { row, throughput, type Row } from '../measure.js';
 
 async function topology(name: string, implementation: object) {

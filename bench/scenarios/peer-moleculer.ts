@@ -5,7 +5,7 @@
  * service process, one more hop than Moleculer's client → service.
  */
 import { ServiceBroker } from 'moleculer';
-import { connect } from '../../lib/index.js';
+import { connect } from '../library.js';
 import { row, throughput, type Caller, type Row } from '../measure.js';
 import { startRole, startScript } from '../processes.js';
 

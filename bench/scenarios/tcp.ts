@@ -3,7 +3,7 @@
  * client → service (direct). Baselines in the same run: a hand-written raw relay (bench/raw-relay.ts) in the same
  * topology, and a raw two-process echo.
  */
-import { connect } from '../../lib/index.js';
+import { connect } from '../library.js';
 import { latency, row, throughput, type Caller, type Row } from '../measure.js';
 import { startRole } from '../processes.js';
 import { rawClient } from '../raw-relay.js';

@@ -7,6 +7,9 @@ import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObje
 import { CanceledError, ClosedError, NoSuchMemberError, ProtocolError, TimeoutError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
+import { memberIds, sharedMetaObject, type MemberRef } from '../session/shared-meta-objects.js';
+
+const NO_MEMBERS: ReadonlyMap<string, MemberRef> = new Map();
 
 /** Per-call options. */
 export interface CallOptions {
@@ -21,13 +24,15 @@ export type SignalListener = (...args: unknown[]) => void;
 export class ClientChannel implements ChannelEndpoint {
   private channelNumber = 0;
   private meta: MetaObject | undefined;
-  private readonly ids = new Map<string, { id: number; kind: 'method' | 'signal' | 'property' }>();
+  /** Shared by every client of the same service on this link (see shared-meta-objects.ts). */
+  private ids: ReadonlyMap<string, MemberRef> = NO_MEMBERS;
   private endedWith: QiError | undefined;
-  private readonly closedListeners = new Set<(error: QiError) => void>();
+  // The collections below are made on first use: most clients only call, and a connection may hold thousands.
+  private closedListeners: Set<(error: QiError) => void> | undefined;
   private owner: ((error: QiError) => void) | undefined;
-  private readonly listeners = new Map<number, Set<SignalListener>>();
+  private listeners: Map<number, Set<SignalListener>> | undefined;
   /** The registerEvent under way for a member, so concurrent subscribers share it. */
-  private readonly registering = new Map<number, Promise<unknown>>();
+  private registering: Map<number, Promise<unknown>> | undefined;
   /** Listeners that threw; they never break other listeners or the link. */
   listenerErrors = 0;
 
@@ -56,12 +61,10 @@ export class ClientChannel implements ChannelEndpoint {
       throw this.endedWith;
     }
     this.channelNumber = reply.channel;
-    this.meta = reply.metaObject;
-    for (const { id, name } of reply.metaObject.methods) this.ids.set(name, { id, kind: 'method' });
-    for (const { id, name } of reply.metaObject.signals) this.ids.set(name, { id, kind: 'signal' });
-    for (const { id, name } of reply.metaObject.properties) this.ids.set(name, { id, kind: 'property' });
+    this.meta = sharedMetaObject(this.session, this.serviceName, reply.metaObject);
+    this.ids = memberIds(this.meta);
     this.session.attachChannel(reply.channel, this);
-    return reply;
+    return { channel: reply.channel, metaObject: this.meta };
   }
 
   call(method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
@@ -85,32 +88,34 @@ export class ClientChannel implements ChannelEndpoint {
   async subscribe(name: string, listener: SignalListener): Promise<void> {
     if (this.endedWith) throw this.endedWith;
     const id = this.eventId(name);
-    let set = this.listeners.get(id);
-    if (!set) this.listeners.set(id, (set = new Set()));
-    const first = set.size === 0 && !this.registering.has(id);
+    const listeners = (this.listeners ??= new Map());
+    const registering = (this.registering ??= new Map());
+    let set = listeners.get(id);
+    if (!set) listeners.set(id, (set = new Set()));
+    const first = set.size === 0 && !registering.has(id);
     set.add(listener);
     if (first) {
       const registration = this.objectCall(ObjectAction.registerEvent, [id]);
-      this.registering.set(id, registration);
+      registering.set(id, registration);
       try {
         await registration;
       } catch (err) {
         set.delete(listener);
         throw err;
       } finally {
-        this.registering.delete(id);
+        registering.delete(id);
       }
     } else {
-      await this.registering.get(id);
+      await registering.get(id);
     }
   }
 
   /** Removes `listener`; the last one unsubscribes the binding. */
   async unsubscribe(name: string, listener: SignalListener): Promise<void> {
     const id = this.eventId(name);
-    const set = this.listeners.get(id);
+    const set = this.listeners?.get(id);
     if (!set?.delete(listener) || set.size > 0) return;
-    this.listeners.delete(id);
+    this.listeners?.delete(id);
     if (this.endedWith) return;
     await this.objectCall(ObjectAction.unregisterEvent, [id]).catch(() => undefined);
   }
@@ -149,8 +154,8 @@ export class ClientChannel implements ChannelEndpoint {
   /** Calls `listener` once when the binding ends (at once if it has). Returns an unsubscribe function. */
   onEnded(listener: (error: QiError) => void): () => void {
     if (this.endedWith) listener(this.endedWith);
-    else this.closedListeners.add(listener);
-    return () => this.closedListeners.delete(listener);
+    else (this.closedListeners ??= new Set()).add(listener);
+    return () => this.closedListeners?.delete(listener);
   }
 
   onFrame(frame: Uint8Array): void {
@@ -166,7 +171,7 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   toJSON(): object {
-    return { service: this.serviceName, channel: this.channelNumber, subscriptions: this.listeners.size, ended: this.endedWith?.code ?? null };
+    return { service: this.serviceName, channel: this.channelNumber, subscriptions: this.listeners?.size ?? 0, ended: this.endedWith?.code ?? null };
   }
 
   private objectCall(action: number, args: unknown[], options: CallOptions = {}): Promise<unknown> {
@@ -204,7 +209,7 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   private onEvent(frame: Uint8Array): void {
-    const set = this.listeners.get(frameAction(frame));
+    const set = this.listeners?.get(frameAction(frame));
     if (!set || set.size === 0) return;
     let args: unknown;
     try {
@@ -240,10 +245,10 @@ export class ClientChannel implements ChannelEndpoint {
   private end(error: QiError): void {
     if (this.endedWith) return;
     this.endedWith = error;
-    this.listeners.clear();
-    const listeners = [...this.closedListeners];
-    this.closedListeners.clear();
-    for (const listener of listeners) listener(error);
+    this.listeners = undefined;
+    const listeners = this.closedListeners;
+    this.closedListeners = undefined;
+    for (const listener of listeners ?? []) listener(error);
     const owner = this.owner;
     this.owner = undefined;
     owner?.(error);

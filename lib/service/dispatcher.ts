@@ -44,21 +44,21 @@ export class ServiceDispatcher {
   }
 
   subscribe(binding: ServiceBinding, memberId: number): void {
-    binding.subscriptions.add(memberId);
+    (binding.subscriptions ??= new Set()).add(memberId);
     let set = this.subscribers.get(memberId);
     if (!set) this.subscribers.set(memberId, (set = new Set()));
     set.add(binding);
   }
 
   unsubscribe(binding: ServiceBinding, memberId: number): void {
-    binding.subscriptions.delete(memberId);
+    binding.subscriptions?.delete(memberId);
     this.subscribers.get(memberId)?.delete(binding);
   }
 
   /** Forgets every subscription of a binding that ended. */
   dropBinding(binding: ServiceBinding): void {
-    for (const memberId of binding.subscriptions) this.subscribers.get(memberId)?.delete(binding);
-    binding.subscriptions.clear();
+    for (const memberId of binding.subscriptions ?? []) this.subscribers.get(memberId)?.delete(binding);
+    binding.subscriptions = undefined;
   }
 
   /** Stops serving the object's signals and properties (the service closed). */

@@ -17,14 +17,14 @@ const NEVER_ABORTED = new AbortController().signal;
 export class ServiceBinding implements ChannelEndpoint {
   /** Assigned once the session has opened the channel. */
   channel = 0;
-  /** Member ids of the signals and properties this binding is subscribed to. */
-  readonly subscriptions = new Set<number>();
+  /** Member ids of the signals and properties this binding is subscribed to (made on first subscription). */
+  subscriptions: Set<number> | undefined;
   /**
    * Calls being answered later (a promise) or whose method reads its context, by call id, so a Cancel can abort
    * them. A call answered synchronously is never here: no Cancel can come between its frame and its answer. The
    * AbortController is made only if the method reads `context.signal`: one per call cost a sixth of a call's time.
    */
-  private readonly inflight = new Map<number, AbortController | null>();
+  private inflight: Map<number, AbortController | null> | undefined;
 
   /** The context of calls that cannot be canceled (posts) or whose method ignores its context. */
   private readonly plainContext: DispatchContext;
@@ -54,8 +54,9 @@ export class ServiceBinding implements ChannelEndpoint {
 
   onClosed(_error: QiError): void {
     this.dispatcher.dropBinding(this);
-    for (const controller of this.inflight.values()) controller?.abort(new CanceledError('the binding ended'));
-    this.inflight.clear();
+    const inflight = this.inflight;
+    this.inflight = undefined;
+    for (const controller of inflight?.values() ?? []) controller?.abort(new CanceledError('the binding ended'));
   }
 
   /** Sends one signal emission; `body` is encoded once by the dispatcher for every subscriber. */
@@ -79,25 +80,25 @@ export class ServiceBinding implements ChannelEndpoint {
         const checked = this.checkArity(method, args);
         // A method reading its context may read the signal while it runs: its call is in flight from the start.
         if (method.usesContext) {
-          this.inflight.set(id, null);
+          this.track(id);
           tracked = true;
         }
         result = method.invoke(checked, method.usesContext ? this.context(id) : this.plainContext);
       }
     } catch (err) {
-      if (tracked) this.inflight.delete(id);
+      if (tracked) this.finish(id);
       this.sendError(id, object, action, toQiError(err));
       return;
     }
     if (isThenable(result)) {
       // Only a call answered later can be canceled (a Cancel is read after this frame at the earliest).
-      if (!tracked) this.inflight.set(id, null);
+      if (!tracked) this.track(id);
       result.then(
         (value) => this.finish(id) && this.reply(id, object, action, value),
         (err: unknown) => this.finish(id) && this.sendError(id, object, action, toQiError(err)),
       );
     } else {
-      if (tracked) this.inflight.delete(id);
+      if (tracked) this.finish(id);
       this.reply(id, object, action, result);
     }
   }
@@ -139,7 +140,7 @@ export class ServiceBinding implements ChannelEndpoint {
   }
 
   private onCancel(id: number): void {
-    if (!this.inflight.has(id)) return; // already answered: a late cancel is harmless
+    if (!this.inflight?.has(id)) return; // already answered: a late cancel is harmless
     const controller = this.inflight.get(id);
     this.inflight.delete(id);
     this.dispatcher.stats.canceled++;
@@ -149,13 +150,14 @@ export class ServiceBinding implements ChannelEndpoint {
 
   /** The context of call `id`, whose `signal` (and AbortController) is made only when first read. */
   private context(id: number): DispatchContext {
-    const inflight = this.inflight;
+    const binding = this;
     return {
       session: this.session,
       get signal(): AbortSignal {
-        let controller = inflight.get(id);
+        const inflight = binding.inflight;
+        let controller = inflight?.get(id);
         if (controller === undefined) return NEVER_ABORTED; // read after the call ended
-        if (controller === null) inflight.set(id, (controller = new AbortController()));
+        if (controller === null) inflight!.set(id, (controller = new AbortController()));
         return controller.signal;
       },
     };
@@ -163,7 +165,12 @@ export class ServiceBinding implements ChannelEndpoint {
 
   /** Forgets a call that is being answered; false if it was canceled (its answer is then dropped). */
   private finish(id: number): boolean {
-    return this.inflight.delete(id);
+    return this.inflight?.delete(id) ?? false;
+  }
+
+  /** Marks call `id` as in flight (the map is made on first use: many bindings never have a call pending). */
+  private track(id: number): void {
+    (this.inflight ??= new Map()).set(id, null);
   }
 
   private arguments(object: number, frame: Uint8Array): unknown[] {
