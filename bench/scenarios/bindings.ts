@@ -41,9 +41,12 @@ export async function bindingsScale(quick: boolean): Promise<Row[]> {
     const perBinding = (heapBound - heapBefore) / total;
     await Promise.all(clients.map((client) => client.close()));
     clients = [];
-    // A client's close does not wait for the gateway to process its unbind: let every forwarder end first.
+    // A client's close does not wait for the gateway to process its unbind, nor the gateway's close of its upstream
+    // channel for the service's: let every forwarder end, then every service binding, before weighing the heap.
+    const serviceLinks = service.actor.getSnapshot().context.host.links.sessions;
+    const bindingsLeft = (): number => gateway.forwarders.size + [...serviceLinks].reduce((n, link) => n + link.channelCount, 0);
     const deadline = Date.now() + 60_000;
-    while (gateway.forwarders.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (bindingsLeft() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     const heapAfter = heap();
     const first = batchMs[0]!;
     const last = batchMs[batchMs.length - 1]!;
