@@ -20,7 +20,7 @@ export async function bindingsScale(quick: boolean): Promise<Row[]> {
   const total = connections * perConnection;
   const directory = await createServiceDirectory({ listen: ['memory://bench-bindings-sd'] });
   const gateway = await createGateway({ directory: directory.url, listen: ['memory://bench-bindings-gw'], maxChannels: 2_000 });
-  const service = await createService('counter', { get: () => 1 }, { directory: directory.url, maxChannels: total + 10 });
+  const service = await createService('counter', { get: () => 1 }, { directory: directory.url, maxChannels: total + 10, listen: ['memory://bench-bindings-svc'] });
   const links: Connection[] = [];
   try {
     for (let i = 0; i < connections; i++) links.push(await connect(gateway.url));
@@ -48,11 +48,16 @@ export async function bindingsScale(quick: boolean): Promise<Row[]> {
     const deadline = Date.now() + 60_000;
     while (bindingsLeft() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     const heapAfter = heap();
+    // The gateway's own share: the same bindings made directly to the service weigh the client and service sides
+    // alone; what the gateway adds is the difference.
+    const direct = await bindDirect(service.endpoints[0]!, connections, perConnection);
+    const gatewayShare = perBinding - direct;
     const first = batchMs[0]!;
     const last = batchMs[batchMs.length - 1]!;
     return [
       row(`bindings-scale: last 1,000 of ${total.toLocaleString('en')} binds`, 'ms', last, first, { atMost: 2 }, 'baseline: the first 1,000 binds'),
       { ...row('bindings-scale: heap per binding', 'bytes', perBinding, 4096, { atMost: 1 }), note: gc ? 'target: <= 4 KiB' : 'run with --expose-gc' },
+      row('bindings-scale: heap per binding, gateway share', 'bytes', gatewayShare, 4096, { atMost: 1 }, `all sides minus a direct binding (${Math.round(direct)} bytes)`),
       row('bindings-scale: heap after closing all', 'bytes', heapAfter, heapBefore, { atMost: 1.1 }, 'baseline: heap before binding'),
     ];
   } finally {
@@ -60,5 +65,21 @@ export async function bindingsScale(quick: boolean): Promise<Row[]> {
     await service.close();
     await gateway.close();
     await directory.close();
+  }
+}
+
+/** Heap per binding of `connections × perConnection` bindings made straight to the service, then closed. */
+async function bindDirect(url: string, connections: number, perConnection: number): Promise<number> {
+  const links: Connection[] = [];
+  for (let i = 0; i < connections; i++) links.push(await connect(url));
+  try {
+    const before = heap();
+    let clients: Array<{ close(): Promise<void> }> = [];
+    for (let i = 0; i < connections; i++) clients = clients.concat(await Promise.all(Array.from({ length: perConnection }, () => links[i]!.service('counter'))));
+    const bound = heap();
+    await Promise.all(clients.map((client) => client.close()));
+    return (bound - before) / (connections * perConnection);
+  } finally {
+    await Promise.all(links.map((link) => link.close()));
   }
 }
