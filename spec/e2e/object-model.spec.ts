@@ -40,6 +40,8 @@ function tickerService() {
         }),
     ),
     quick: () => 'quick',
+    /** Answers later without reading its context: its call is in flight only once it has returned a promise. */
+    later: (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('late'), ms)),
   };
   return ticker;
 }
@@ -232,6 +234,19 @@ for (const { mode, transport } of MATRIX) {
         await call;
         await eventually(() => ticker.aborted === 1, 1_000, 'the handler to be aborted');
         expect(await tick.quick()).to.equal('quick');
+      });
+
+      it('cancels a call to a method that answers later without reading its signal: its late answer is dropped', async () => {
+        const tick = await client();
+        const controller = new AbortController();
+        const call = rejection(tick.with({ signal: controller.signal }).later(50), CanceledError);
+        await eventually(() => stats(service).calls > 0, 1_000, 'the call to arrive');
+        controller.abort();
+        await call;
+        await eventually(() => stats(service).canceled === 1, 1_000, 'the service to honour the cancel');
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        expect(stats(service).errors).to.equal(0);
+        expect(await tick.later(1)).to.equal('late');
       });
 
       it('makes a cancel after the answer harmless', async () => {

@@ -56,6 +56,27 @@ describe('CBOR bodies', () => {
     expect(() => decodeBody(Uint8Array.of(0x5f, 0xff, 0xff))).to.throw(ProtocolError, /undecodable CBOR/);
   });
 
+  it('give decoded byte strings bytes of their own: the next decode never changes them', () => {
+    const first = decodeBody(encodeBody([Buffer.alloc(64, 1)])) as Buffer[];
+    decodeBody(encodeBody([Buffer.alloc(64, 2)]));
+    expect([...first[0]!].every((b) => b === 1)).to.equal(true);
+    expect(Buffer.isBuffer(first[0])).to.equal(true);
+  });
+
+  it('decode small and large bodies alike: byte strings come out as Buffers', () => {
+    for (const size of [16, 4 << 10, 64 << 10]) {
+      const [bytes] = decodeBody(encodeBody([Buffer.alloc(size, 7)])) as Buffer[];
+      expect(Buffer.isBuffer(bytes)).to.equal(true);
+      expect(bytes!.length).to.equal(size);
+      expect(bytes!.every((b) => b === 7)).to.equal(true);
+    }
+  });
+
+  it('report a large undecodable body as a ProtocolError too', () => {
+    const large = new Uint8Array(8 << 10).fill(0xff);
+    expect(() => decodeBody(large)).to.throw(ProtocolError, /undecodable CBOR/);
+  });
+
   it('never let a __proto__ key from a peer reach an object prototype', () => {
     // The plain CBOR map {"__proto__": {"polluted": true}}, byte by byte, as a hostile peer would send it.
     const hostile = Uint8Array.from(Buffer.from('a1695f5f70726f746f5f5fa168706f6c6c75746564f5', 'hex'));
