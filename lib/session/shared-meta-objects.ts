@@ -23,8 +23,15 @@ export function sharedMetaObject(session: LinkSession, name: string, metaObject:
   if (!byName) byLink.set(session, (byName = new Map()));
   const held = byName.get(name);
   if (held?.json === json) return held.metaObject;
+  // Shared by every client of the service: frozen, so that no client's code can change another's member table.
+  deepFreeze(metaObject);
   byName.set(name, { json, metaObject });
   return metaObject;
+}
+
+function deepFreeze(value: object): void {
+  for (const inner of Object.values(value)) if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  Object.freeze(value);
 }
 
 /** Member ids by name, built once per meta-object. */
