@@ -5,7 +5,8 @@
 import * as cborX from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x';
 import { ProtocolError } from './errors.js';
-import { buildFrame, HEADER_SIZE, type FrameHeader, type MessageType } from './header.js';
+import { byteStringBodySize, writeByteStringBody } from './byte-string-body.js';
+import { buildFrame, HEADER_SIZE, startFrame, type FrameHeader, type MessageType } from './header.js';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 
@@ -63,6 +64,12 @@ export function encodeMessage(header: FrameHeader, value: unknown): Uint8Array {
 /** `encodeMessage` with the header fields as arguments (no header object on the hot path). */
 export function buildMessage(type: MessageType, channel: number, id: number, object: number, action: number, value: unknown): Uint8Array {
   if (value === undefined) return buildFrame(type, channel, id, object, action, EMPTY, 0, 0);
+  const byteStringSize = byteStringBodySize(value);
+  if (byteStringSize >= 0) {
+    const frame = startFrame(type, channel, id, object, action, byteStringSize);
+    writeByteStringBody(frame, HEADER_SIZE, value as Uint8Array | Uint8Array[]);
+    return frame;
+  }
   const encoded = encodeInPlace(value, REUSE_BUFFER_MODE);
   return buildFrame(type, channel, id, object, action, encoded, encoded.start, encoded.end);
 }

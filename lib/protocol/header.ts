@@ -79,6 +79,14 @@ export function buildFrame(
   end = body.length,
 ): Uint8Array {
   const size = end - start;
+  const frame = startFrame(type, channel, id, object, action, size);
+  if (size <= SMALL_BODY) for (let i = 0; i < size; i++) frame[HEADER_SIZE + i] = body[start + i]!;
+  else frame.set(start === 0 && end === body.length ? body : body.subarray(start, end), HEADER_SIZE);
+  return frame;
+}
+
+/** A frame for a body of `size` bytes with its header written; the caller writes the body after HEADER_SIZE. */
+export function startFrame(type: MessageType, channel: number, id: number, object: number, action: number, size: number): Uint8Array {
   const frame = allocateFrame(HEADER_SIZE + size);
   frame[0] = 0x42;
   frame[1] = 0xde;
@@ -93,8 +101,6 @@ export function buildFrame(
   writeU32(frame, SERVICE, channel);
   writeU32(frame, OBJECT, object);
   writeU32(frame, ACTION, action);
-  if (size <= SMALL_BODY) for (let i = 0; i < size; i++) frame[HEADER_SIZE + i] = body[start + i]!;
-  else frame.set(start === 0 && end === body.length ? body : body.subarray(start, end), HEADER_SIZE);
   return frame;
 }
 
