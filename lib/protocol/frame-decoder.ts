@@ -1,8 +1,10 @@
 /**
  * Incremental frame decoder for byte-stream transports (TCP, TLS). It is a two-state machine in the manner of
  * ws's Receiver: READ_HEADER waits for 28 bytes and checks them, READ_BODY waits for the announced body. It counts
- * buffered bytes, consumes exactly what a frame needs, and hands out a subarray of the incoming chunk when a frame
- * lies within one chunk (the common case) rather than copying.
+ * buffered bytes, consumes exactly what a frame needs, and hands out a view of the incoming chunk when a frame
+ * lies within one chunk (the common case) rather than copying. Reading advances an offset into the first chunk
+ * instead of re-slicing what is left of it, so a frame costs one view, and a plain `Uint8Array` one: a Buffer's
+ * `subarray` goes through its species constructor and costs more.
  *
  * Errors are thrown as ProtocolError from `push`; the caller closes the link. After an error the decoder refuses
  * further input.
@@ -22,6 +24,8 @@ export interface FrameDecoderOptions {
 export class FrameDecoder {
   private readonly maxBodySize: number;
   private readonly chunks: Uint8Array[] = [];
+  /** Bytes of `chunks[0]` already consumed. */
+  private firstOffset = 0;
   private bufferedBytes = 0;
   private state = READ_HEADER;
   /** Total length (header + body) of the frame being read, once its header has been checked. */
@@ -62,8 +66,8 @@ export class FrameDecoder {
   private readHeader(): void {
     const first = this.chunks[0]!;
     // Peek at the header without consuming it, so a frame inside one chunk can later be sliced out whole.
-    const header = first.length >= HEADER_SIZE ? first : this.peek(HEADER_SIZE);
-    const bodySize = checkHeader(header, 0, this.maxBodySize);
+    const inFirst = first.length - this.firstOffset >= HEADER_SIZE;
+    const bodySize = inFirst ? checkHeader(first, this.firstOffset, this.maxBodySize) : checkHeader(this.peek(HEADER_SIZE), 0, this.maxBodySize);
     this.frameLength = HEADER_SIZE + bodySize;
     this.state = READ_BODY;
   }
@@ -72,40 +76,50 @@ export class FrameDecoder {
   private peek(n: number): Uint8Array {
     const out = new Uint8Array(n);
     let filled = 0;
+    let offset = this.firstOffset;
     for (const chunk of this.chunks) {
-      const take = Math.min(chunk.length, n - filled);
-      out.set(chunk.subarray(0, take), filled);
+      const take = Math.min(chunk.length - offset, n - filled);
+      out.set(chunk.subarray(offset, offset + take), filled);
       filled += take;
+      offset = 0;
       if (filled === n) break;
     }
     return out;
   }
 
-  /** Removes and returns the first `n` buffered bytes: a subarray when they lie in one chunk, a copy otherwise. */
+  /** Removes and returns the first `n` buffered bytes: a view when they lie in one chunk, a copy otherwise. */
   private consume(n: number): Uint8Array {
     this.bufferedBytes -= n;
     const first = this.chunks[0]!;
-    if (n === first.length) return this.chunks.shift()!;
-    if (n < first.length) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const left = first.length - this.firstOffset;
+    if (n <= left) {
+      const frame = new Uint8Array(first.buffer, first.byteOffset + this.firstOffset, n);
+      if (n === left) this.dropFirst();
+      else this.firstOffset += n;
+      return frame;
     }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;
-      const take = Math.min(chunk.length, n - filled);
-      out.set(take === chunk.length ? chunk : chunk.subarray(0, take), filled);
+      const take = Math.min(chunk.length - this.firstOffset, n - filled);
+      out.set(chunk.subarray(this.firstOffset, this.firstOffset + take), filled);
       filled += take;
-      if (take === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(take);
+      if (this.firstOffset + take === chunk.length) this.dropFirst();
+      else this.firstOffset += take;
     }
     return out;
+  }
+
+  private dropFirst(): void {
+    this.chunks.shift();
+    this.firstOffset = 0;
   }
 
   private fail(): void {
     this.state = FAILED;
     this.chunks.length = 0;
+    this.firstOffset = 0;
     this.bufferedBytes = 0;
   }
 }
