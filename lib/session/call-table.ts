@@ -5,10 +5,21 @@
  */
 import { LimitExceededError, type QiError } from '../protocol/errors.js';
 
-interface PendingCall {
-  channel: number;
-  resolve: (value: unknown) => void;
-  reject: (error: QiError) => void;
+/** One call waiting for its answer: the table's record and what the caller gets back, in one object per call. */
+export class PendingCall {
+  readonly result: Promise<unknown>;
+  resolve!: (value: unknown) => void;
+  reject!: (error: QiError) => void;
+
+  constructor(
+    readonly id: number,
+    readonly channel: number,
+  ) {
+    this.result = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 export class CallTable {
@@ -22,15 +33,13 @@ export class CallTable {
   }
 
   /** Reserves an id for a call on `channel`; the promise settles when the answer arrives or the call fails. */
-  open(channel: number): { id: number; result: Promise<unknown> } {
+  open(channel: number): PendingCall {
     if (this.pending.size >= this.maxPending) {
       throw new LimitExceededError(`too many pending calls on this link (limit ${this.maxPending})`);
     }
-    const id = this.allocateId();
-    const result = new Promise<unknown>((resolve, reject) => {
-      this.pending.set(id, { channel, resolve, reject });
-    });
-    return { id, result };
+    const call = new PendingCall(this.allocateId(), channel);
+    this.pending.set(call.id, call);
+    return call;
   }
 
   resolve(id: number, value: unknown): void {
@@ -64,7 +73,8 @@ export class CallTable {
     for (const call of calls) call.reject(error);
   }
 
-  private take(id: number): PendingCall | undefined {
+  /** Removes and returns the call waiting under `id`, if any: its answer has come. */
+  take(id: number): PendingCall | undefined {
     const call = this.pending.get(id);
     this.pending.delete(id);
     return call;

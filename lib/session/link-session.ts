@@ -17,19 +17,19 @@ import {
   type ChannelClosedNotice,
 } from '../protocol/control.js';
 import {
+  BadArgumentsError,
   ClosedError,
   ConnectionLostError,
   errorFromBody,
   LimitExceededError,
   ProtocolError,
+  QiError,
   ServiceGoneError,
-  toQiError,
-  type QiError,
 } from '../protocol/errors.js';
 import { frameChannel, frameId, frameAction, frameType, MessageType, PROTOCOL_VERSION, readHeader } from '../protocol/header.js';
 import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
 import type { Link } from '../transports/transport.js';
-import { CallTable } from './call-table.js';
+import { CallTable, type PendingCall } from './call-table.js';
 import { answerControlCall } from './control-requests.js';
 import type { MessageType as MessageTypeValue } from '../protocol/header.js';
 
@@ -192,13 +192,14 @@ export class LinkSession {
   /** Like `call`, but also gives the call's id, so that the caller can `cancel` it. */
   startCall(channel: number, object: number, action: number, body: unknown): { id: number; result: Promise<unknown> } {
     if (this.state === 'closed') return { id: 0, result: Promise.reject(this.lostError()) };
-    let opened: { id: number; result: Promise<unknown> };
+    let opened: PendingCall | undefined;
     try {
       opened = this.calls.open(channel);
       this.sendFrame(buildMessage(MessageType.Call, channel, opened.id, object, action, body));
     } catch (err) {
-      if (opened!) this.calls.reject(opened.id, toQiError(err));
-      return { id: 0, result: Promise.reject(toQiError(err)) };
+      // Forget the call without settling it: its promise was never handed out, and rejecting it would go unhandled.
+      if (opened) this.calls.take(opened.id);
+      return { id: 0, result: Promise.reject(sendFailure(err)) };
     }
     return opened;
   }
@@ -230,8 +231,8 @@ export class LinkSession {
 
   /** Settles one of our calls from a Reply or Error frame on any channel. */
   settle(frame: Uint8Array): void {
-    const id = frameId(frame);
-    if (!this.calls.has(id)) {
+    const call = this.calls.take(frameId(frame));
+    if (!call) {
       this.stats.unknownReplies++;
       return;
     }
@@ -239,11 +240,11 @@ export class LinkSession {
     try {
       body = decodeMessageBody(frame);
     } catch (err) {
-      this.calls.reject(id, err as QiError);
+      call.reject(err as QiError);
       return;
     }
-    if (frameType(frame) === MessageType.Reply) this.calls.resolve(id, body);
-    else this.calls.reject(id, errorFromBody(body));
+    if (frameType(frame) === MessageType.Reply) call.resolve(body);
+    else call.reject(errorFromBody(body));
   }
 
   /** Tells the initiator that a channel it bound has ended on this side, and forgets the channel. */
@@ -394,4 +395,10 @@ export class LinkSession {
     this.closeListeners.clear();
     for (const listener of listeners) listener(reason);
   };
+}
+
+/** Why a call could not be sent: a limit of ours (a QiError already), or arguments the encoder refused. */
+function sendFailure(thrown: unknown): QiError {
+  if (thrown instanceof QiError) return thrown;
+  return new BadArgumentsError(`the arguments cannot be encoded as CBOR: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
 }

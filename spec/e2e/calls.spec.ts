@@ -80,6 +80,23 @@ for (const { mode, transport } of MATRIX) {
       expect(await client.call('add', 1, 2)).to.equal(3);
     });
 
+    it('rejects arguments CBOR cannot encode with BadArguments; nothing is left pending or unhandled', async () => {
+      const client = await (await topology.connectFor('calc')).service('calc');
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const circular: Record<string, unknown> = {};
+        circular.self = circular;
+        expect((await rejection(client.call('echo', circular), BadArgumentsError)).message).to.contain('cannot be encoded as CBOR');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(unhandled).to.deep.equal([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(await client.call('add', 1, 2)).to.equal(3);
+    });
+
     it('answers many calls in flight, each with its own result', async () => {
       const client = await (await topology.connectFor('calc')).service('calc');
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.call('add', i, 1)));
