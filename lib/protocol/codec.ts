@@ -5,7 +5,7 @@
 import * as cborX from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x';
 import { ProtocolError } from './errors.js';
-import { byteStringBodySize, writeByteStringBody } from './byte-string-body.js';
+import { byteStringBodySize, NOT_BYTE_STRINGS, readByteStringBody, writeByteStringBody } from './byte-string-body.js';
 import { buildFrame, HEADER_SIZE, startFrame, type FrameHeader, type MessageType } from './header.js';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
@@ -47,6 +47,8 @@ export function decodeBody(bytes: Uint8Array): unknown {
 function decodeRange(bytes: Uint8Array, start: number, end: number): unknown {
   const size = end - start;
   if (size === 0) return undefined;
+  const byteStrings = readByteStringBody(bytes, start, end, size <= SMALL_BODY);
+  if (byteStrings !== NOT_BYTE_STRINGS) return byteStrings;
   try {
     if (size > SMALL_BODY) return cbor.decode(bytes.subarray(start, end));
     for (let i = 0; i < size; i++) smallBodies[i] = bytes[start + i]!;
