@@ -5,87 +5,143 @@
  */
 import { LimitExceededError, type QiError } from '../protocol/errors.js';
 
+/*
+ * A promise's resolving functions, taken out by one shared executor rather than a closure made per call (Node 20
+ * has no Promise.withResolvers). The executor runs synchronously inside `new Promise`, so the PendingCall
+ * constructor reads them back at once.
+ */
+let capturedResolve: (value: unknown) => void = () => {};
+let capturedReject: (error: QiError) => void = () => {};
+const capture = (resolve: (value: unknown) => void, reject: (error: QiError) => void): void => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
+
 /** One call waiting for its answer: the table's record and what the caller gets back, in one object per call. */
 export class PendingCall {
   readonly result: Promise<unknown>;
-  resolve!: (value: unknown) => void;
-  reject!: (error: QiError) => void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: QiError) => void;
 
   constructor(
     readonly id: number,
     readonly channel: number,
   ) {
-    this.result = new Promise<unknown>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    this.result = new Promise<unknown>(capture);
+    this.resolve = capturedResolve;
+    this.reject = capturedReject;
   }
 }
 
+/** Slots a table starts with and never shrinks below. */
+const MIN_SLOTS = 16;
+
+/**
+ * Pending calls indexed by `id & mask` in an array whose length is a power of two, kept at least twice the number
+ * of calls in flight. Ids are handed out in sequence, so the calls in flight fill a run of slots and a lookup is an
+ * index and one comparison: a Map hashed, and rehashed its backing store every few thousand calls (about 90 bytes
+ * of garbage per call that lived long enough to be promoted).
+ */
 export class CallTable {
-  private readonly pending = new Map<number, PendingCall>();
+  private slots: Array<PendingCall | undefined> = emptySlots(MIN_SLOTS);
+  private mask = MIN_SLOTS - 1;
+  private count = 0;
+  /** Below this many calls the table halves (0: never, at its smallest). */
+  private shrinkBelow = 0;
   private nextId = 1;
 
   constructor(private readonly maxPending: number) {}
 
   get size(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /** Reserves an id for a call on `channel`; the promise settles when the answer arrives or the call fails. */
   open(channel: number): PendingCall {
-    if (this.pending.size >= this.maxPending) {
+    if (this.count >= this.maxPending) {
       throw new LimitExceededError(`too many pending calls on this link (limit ${this.maxPending})`);
     }
+    if ((this.count + 1) * 2 > this.slots.length) this.resize(this.slots.length * 2);
     const call = new PendingCall(this.allocateId(), channel);
-    this.pending.set(call.id, call);
+    this.slots[call.id & this.mask] = call;
+    this.count++;
     return call;
   }
 
   resolve(id: number, value: unknown): void {
-    const call = this.take(id);
-    call?.resolve(value);
+    this.take(id)?.resolve(value);
   }
 
   reject(id: number, error: QiError): void {
-    const call = this.take(id);
-    call?.reject(error);
+    this.take(id)?.reject(error);
   }
 
   /** True if `id` is a call still waiting for its answer. */
   has(id: number): boolean {
-    return this.pending.has(id);
-  }
-
-  /** Fails the pending calls of one channel (its binding ended). */
-  failChannel(channel: number, error: QiError): void {
-    for (const [id, call] of this.pending) {
-      if (call.channel !== channel) continue;
-      this.pending.delete(id);
-      call.reject(error);
-    }
-  }
-
-  /** Fails every pending call (the link ended). */
-  failAll(error: QiError): void {
-    const calls = [...this.pending.values()];
-    this.pending.clear();
-    for (const call of calls) call.reject(error);
+    return this.slots[id & this.mask]?.id === id;
   }
 
   /** Removes and returns the call waiting under `id`, if any: its answer has come. */
   take(id: number): PendingCall | undefined {
-    const call = this.pending.get(id);
-    this.pending.delete(id);
+    const slot = id & this.mask;
+    const call = this.slots[slot];
+    if (call === undefined || call.id !== id) return undefined;
+    this.slots[slot] = undefined;
+    this.count--;
+    // Give back the room of a burst once it is over; the slack between 1/8 and 1/2 full keeps this from thrashing.
+    if (this.count < this.shrinkBelow) this.resize(this.slots.length / 2);
     return call;
   }
 
-  private allocateId(): number {
-    // Ids are u32 and never 0; on wrap-around, skip ids still in flight.
-    do {
-      const id = this.nextId;
-      this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-      if (!this.pending.has(id)) return id;
-    } while (true);
+  /** Fails the pending calls of one channel (its binding ended). */
+  failChannel(channel: number, error: QiError): void {
+    const calls = this.slots.filter((call): call is PendingCall => call?.channel === channel);
+    for (const call of calls) this.take(call.id);
+    for (const call of calls) call.reject(error);
   }
+
+  /** Fails every pending call (the link ended). */
+  failAll(error: QiError): void {
+    const calls = this.slots.filter((call): call is PendingCall => call !== undefined);
+    this.slots = emptySlots(MIN_SLOTS);
+    this.mask = MIN_SLOTS - 1;
+    this.count = 0;
+    this.shrinkBelow = 0;
+    for (const call of calls) call.reject(error);
+  }
+
+  private allocateId(): number {
+    // Ids are u32 and never 0. An id whose slot still holds an older call (one long in flight, or the same id
+    // after wrap-around) is skipped: the table is at most half full, so a free one comes within a few tries.
+    for (;;) {
+      const id = this.nextId;
+      this.nextId = id >= 0xffffffff ? 1 : id + 1;
+      if (this.slots[id & this.mask] === undefined) return id;
+    }
+  }
+
+  /**
+   * Moves the calls to a table of `length` slots. Growing never makes two calls collide (ids that differ in their
+   * low bits still do with one more bit); shrinking can, and then the table keeps its size until half as many
+   * calls are left.
+   */
+  private resize(length: number): void {
+    const slots = emptySlots(length);
+    const mask = length - 1;
+    for (const call of this.slots) {
+      if (call === undefined) continue;
+      if (slots[call.id & mask] !== undefined) {
+        this.shrinkBelow = Math.floor(this.count / 2);
+        return;
+      }
+      slots[call.id & mask] = call;
+    }
+    this.slots = slots;
+    this.mask = mask;
+    this.shrinkBelow = length > MIN_SLOTS ? length / 8 : 0;
+  }
+}
+
+function emptySlots(length: number): Array<PendingCall | undefined> {
+  return new Array<PendingCall | undefined>(length).fill(undefined);
 }

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { ClosedError, LimitExceededError, ServiceGoneError } from '../../lib/protocol/errors.js';
+import { CallTable, type PendingCall } from '../../lib/session/call-table.js';
+import { rejection } from '../helpers.js';
+
+/** The table's private state, to check that it grows and shrinks. */
+const internals = (table: CallTable) => table as unknown as { slots: unknown[]; nextId: number };
+
+describe('CallTable', () => {
+  it('matches answers by id, once: a second or unknown answer finds nothing', async () => {
+    const table = new CallTable(100);
+    const first = table.open(1);
+    const second = table.open(1);
+    expect(first.id).to.not.equal(second.id);
+    table.resolve(second.id, 'two');
+    expect(table.take(second.id)).to.equal(undefined);
+    expect(table.take(12345)).to.equal(undefined);
+    table.resolve(first.id, 'one');
+    expect(await Promise.all([first.result, second.result])).to.deep.equal(['one', 'two']);
+    expect(table.size).to.equal(0);
+  });
+
+  it('behaves like a map of the calls in flight, whatever the order of answers', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant('open' as const), fc.nat(200)), { maxLength: 400 }), (steps) => {
+        const table = new CallTable(1_000);
+        const model = new Map<number, PendingCall>();
+        for (const step of steps) {
+          if (step === 'open') {
+            const call = table.open(7);
+            expect(model.has(call.id), `id ${call.id} is already in flight`).to.equal(false);
+            model.set(call.id, call);
+          } else {
+            const ids = [...model.keys()];
+            const id = ids.length > 0 ? ids[step % ids.length]! : step;
+            expect(table.take(id)).to.equal(model.get(id));
+            model.delete(id);
+          }
+          expect(table.size).to.equal(model.size);
+        }
+        for (const [id, call] of model) expect(table.has(id) && table.take(id) === call).to.equal(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a call that stays in flight while many thousands come and go, and skips its id after wrap-around', async () => {
+    const table = new CallTable(100_000);
+    const longLived = table.open(1);
+    for (let i = 0; i < 20_000; i++) table.take(table.open(1).id);
+    expect(table.has(longLived.id)).to.equal(true);
+    internals(table).nextId = 0xfffffffe;
+    const ids = [table.open(1).id, table.open(1).id, table.open(1).id];
+    expect(ids).to.deep.equal([0xfffffffe, 0xffffffff, longLived.id === 1 ? 2 : 1]);
+    table.resolve(longLived.id, 'late');
+    expect(await longLived.result).to.equal('late');
+  });
+
+  it('grows for a burst and gives the room back once it is over', () => {
+    const table = new CallTable(100_000);
+    const calls = Array.from({ length: 10_000 }, () => table.open(1));
+    expect(internals(table).slots.length).to.be.at.least(20_000);
+    for (const call of calls) table.take(call.id);
+    expect(internals(table).slots.length).to.equal(16);
+    expect(table.size).to.equal(0);
+  });
+
+  it('fails one channel\'s calls, or all of them, and refuses calls beyond its limit', async () => {
+    const table = new CallTable(3);
+    const [a, b, c] = [table.open(1), table.open(2), table.open(1)];
+    expect(() => table.open(1)).to.throw(LimitExceededError);
+    table.failChannel(1, new ServiceGoneError('unbound'));
+    await rejection(a.result, ServiceGoneError);
+    await rejection(c.result, ServiceGoneError);
+    expect(table.size).to.equal(1);
+    table.failAll(new ClosedError('link closed'));
+    await rejection(b.result, ClosedError);
+    expect(table.size).to.equal(0);
+    expect(table.open(3).id).to.be.above(0);
+  });
+});
