@@ -69,8 +69,8 @@ function writeByteString(target: Uint8Array, offset: number, bytes: Uint8Array):
     target[offset++] = (length >>> 8) & 0xff;
     target[offset++] = length & 0xff;
   }
-  // A byte loop beats TypedArray.set's native call for short strings.
-  if (length <= 64) for (let i = 0; i < length; i++) target[offset + i] = bytes[i]!;
+  // A byte loop beats TypedArray.set's native call (about 25 ns whatever the length) only below ~16 bytes.
+  if (length <= 16) for (let i = 0; i < length; i++) target[offset + i] = bytes[i]!;
   else target.set(bytes, offset);
   return offset + length;
 }

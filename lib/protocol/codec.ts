@@ -51,7 +51,9 @@ function decodeRange(bytes: Uint8Array, start: number, end: number): unknown {
   if (byteStrings !== NOT_BYTE_STRINGS) return byteStrings;
   try {
     if (size > SMALL_BODY) return cbor.decode(bytes.subarray(start, end));
-    for (let i = 0; i < size; i++) smallBodies[i] = bytes[start + i]!;
+    // Up to 64 bytes a loop copies faster than a view plus `set`; beyond, it is many times slower.
+    if (size <= 64) for (let i = 0; i < size; i++) smallBodies[i] = bytes[start + i]!;
+    else smallBodies.set(bytes.subarray(start, end));
     return decodeSmall(smallBodies, size);
   } catch (err) {
     throw new ProtocolError(`undecodable CBOR body: ${(err as Error).message}`);
