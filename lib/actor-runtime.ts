@@ -21,6 +21,12 @@ export interface StartOptions<TLogic extends AnyActorLogic> {
   onError?: (error: unknown) => void;
   /** Lifecycle at `debug`, failures at `error`. */
   logger?: Logger | undefined;
+  /**
+   * Told once when the actor ends: `failed` with its error, or not (done or stopped). The owner's watch rides on
+   * the one observer every actor has here: a second observer would cost ~250 bytes per actor, and there is one
+   * client and one forwarder actor per binding.
+   */
+  onEnd?: (actor: Actor<TLogic>, failed: boolean, error?: unknown) => void;
 }
 
 export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options: StartOptions<TLogic>): Actor<TLogic> {
@@ -46,7 +52,9 @@ export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, options:
       logger?.error?.(`[qimessaging] ${name} failed`, error);
       if (lifecycleDiagnostics.hasSubscribers) lifecycleDiagnostics.publish({ actor: name, error } satisfies LifecycleMessage);
       options.onError?.(error);
+      options.onEnd?.(actor, true, error);
     },
+    complete: () => options.onEnd?.(actor, false),
   });
   actor.start();
   return actor;

@@ -1,4 +1,4 @@
-import type { Actor } from 'xstate';
+import type { Actor, AnyActorRef } from 'xstate';
 import { clientMachine } from '../../actors/client.js';
 import { connectionMachine } from '../../actors/connection.js';
 import { startActor } from '../actor-runtime.js';
@@ -38,7 +38,8 @@ export interface ConnectOptions extends CommonOptions {
  * ```
  */
 export class Connection extends ActorHandle<typeof connectionMachine> {
-  private readonly clients = new Set<ServiceClient<unknown>>();
+  /** The bound clients, by their actor (which tells its end through `startActor`'s `onEnd`). */
+  private readonly clients = new Map<AnyActorRef, ServiceClient<unknown>>();
   private directoryClient: Promise<ServiceProxy<DirectoryService>> | undefined;
   private clientCount = 0;
 
@@ -76,6 +77,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       parent: this.actor,
       systemId: `client:${++this.clientCount}:${name}`,
       logger,
+      onEnd: (ended) => this.clients.delete(ended),
     });
     const client = new ServiceClient<T>(actor, channel);
     const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
@@ -85,10 +87,8 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     if (!snapshot.matches('bound')) {
       throw errorFromSummary(snapshot.context.error, `could not bind ${name}`);
     }
-    this.clients.add(client as ServiceClient<unknown>);
-    // Every observer needs an error handler: XState rethrows a failure from a timer if any observer lacks one.
-    const forget = (): void => void this.clients.delete(client as ServiceClient<unknown>);
-    actor.subscribe({ complete: forget, error: forget });
+    // A client that ended in the meantime has already been forgotten.
+    if (actor.getSnapshot().status === 'active') this.clients.set(actor, client as ServiceClient<unknown>);
     return withMethods(client);
   }
 
@@ -156,7 +156,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
   }
 
   protected override async shutDown(): Promise<void> {
-    await Promise.all([...this.clients].map((client) => client.close()));
+    await Promise.all([...this.clients.values()].map((client) => client.close()));
     await closeActor(this.actor);
   }
 

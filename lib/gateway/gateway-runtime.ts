@@ -94,15 +94,13 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
       parent: this.owner,
       systemId: `forwarder:${client.id}:${name}:${++this.bindCount}`,
       logger: this.logger,
-    });
-    this.forwarders.add(forwarder);
-    forwarder.subscribe({
-      complete: () => this.forwarders.delete(forwarder),
-      error: (err) => {
-        this.forwarders.delete(forwarder);
-        this.abandon(forwarder, err);
+      onEnd: (ended, failed, error) => {
+        this.forwarders.delete(ended);
+        if (failed) this.abandon(ended, error);
       },
     });
+    // One that failed while starting has already been told its end.
+    if (forwarder.getSnapshot().status === 'active') this.forwarders.add(forwarder);
     const snapshot = await waitFor(forwarder, (s) => s.matches('active') || s.status !== 'active');
     const { route, metaObject, error } = snapshot.context;
     if (snapshot.matches('active') && route && metaObject) return { channel: route.down, metaObject };

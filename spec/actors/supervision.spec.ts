@@ -33,6 +33,7 @@ describe('supervision', () => {
     const gateway = topology.gateway!.actor.getSnapshot();
     expect(gateway.status).to.equal('active');
     expect(gateway.value).to.equal('ready');
+    expect(topology.gateway!.forwarders.size, 'the failed forwarder is forgotten').to.equal(1);
     expect(await healthy.call('add', 1, 2)).to.equal(3);
     expect(await (await connection.service('calc')).call('add', 2, 2)).to.equal(4);
   });
