@@ -57,8 +57,8 @@ export class SignalFanout implements ChannelEndpoint {
     if (!routes) return;
     let remaining = routes.size;
     for (const route of routes) {
-      // Each client channel needs its own channel field; the last one takes the original buffer. (A copy, not
-      // `frame.slice()`: over TCP the frame is a Buffer, whose slice is a view of the same bytes.)
+      // Each client channel needs its own channel field; the last one takes the original buffer. (Uint8Array's
+      // slice, a copy, even should a transport hand out Buffers, whose `slice` is a view of the same bytes.)
       route.deliverEvent(--remaining === 0 ? frame : Uint8Array.prototype.slice.call(frame));
       this.eventsOut++;
     }

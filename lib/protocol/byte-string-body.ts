@@ -1,19 +1,18 @@
 /**
  * The commonest body of all, the arguments of a call that passes bytes (`[Buffer]`) or a reply that returns them
- * (`Buffer`), written straight into its frame and read straight out of it. cbor-x reaches a byte string only after an `instanceof` scan of
- * its extension classes and copies it into its own buffer, which the frame then copies again: about 350 ns for a
- * 64-byte Buffer against 70 ns for a number. The bytes written here are exactly cbor-x's, which a property spec
- * checks (spec/protocol/byte-string-body.spec.ts); any other value goes to cbor-x. Reading such a body takes
- * about 100 ns where cbor-x takes 220 ns; anything else, malformed bodies included, is left to cbor-x.
+ * (`Buffer`), written straight into its frame and read straight out of it. cbor-x reaches a byte string only after
+ * an `instanceof` scan of its extension classes and copies it into its own buffer, which the frame then copies
+ * again: about 350 ns for a 64-byte Buffer against 70 ns for a number. The bytes written here are exactly cbor-x's, which a property spec
+ * checks (spec/protocol/byte-string-body.spec.ts); any other value goes to cbor-x. Reading a 64-byte `[Buffer]`
+ * body takes about 155 ns where cbor-x took 250; anything else, malformed bodies included, is left to cbor-x.
  *
  * Only the class cbor-x writes as a plain byte string qualifies: Buffer in Node (cbor-x tags a bare Uint8Array
  * there with tag 64), Uint8Array where there is no Buffer.
  */
-interface BufferClass {
-  allocUnsafe(size: number): Uint8Array;
-  from(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array;
-}
-const NodeBuffer = (globalThis as { Buffer?: BufferClass }).Buffer;
+import { copyBytes } from './copy-bytes.js';
+
+/** Buffer in Node, found the way cbor-x finds it (so that both agree under a bundler's Buffer polyfill too). */
+const NodeBuffer = typeof Buffer === 'undefined' ? undefined : Buffer;
 const ByteString: unknown = NodeBuffer ?? Uint8Array;
 
 /** Up to 23 arguments: their array head is one byte. */
@@ -69,17 +68,15 @@ function writeByteString(target: Uint8Array, offset: number, bytes: Uint8Array):
     target[offset++] = (length >>> 8) & 0xff;
     target[offset++] = length & 0xff;
   }
-  // A byte loop beats TypedArray.set's native call (about 25 ns whatever the length) only below ~16 bytes.
-  if (length <= 16) for (let i = 0; i < length; i++) target[offset + i] = bytes[i]!;
-  else target.set(bytes, offset);
+  copyBytes(target, offset, bytes, 0, length);
   return offset + length;
 }
 
 /** What `readByteStringBody` returns for any other body: decode it with cbor-x. */
 export const NOT_BYTE_STRINGS: unique symbol = Symbol('not byte strings');
 
-/** Where the last byte string read ended. */
-let cursor = 0;
+/** Where the last byte string read ended: a module variable, fine because reading is synchronous (not re-entrant). */
+let readEnd = 0;
 
 /**
  * Reads `bytes[start..end)` if it is a byte string or an array of up to 23 of them. Byte strings come out as
@@ -89,17 +86,17 @@ export function readByteStringBody(bytes: Uint8Array, start: number, end: number
   const head = bytes[start]!;
   if (head < 0x80) {
     const value = readByteString(bytes, start, end, copy);
-    return value !== undefined && cursor === end ? value : NOT_BYTE_STRINGS;
+    return value !== undefined && readEnd === end ? value : NOT_BYTE_STRINGS;
   }
   if (head > 0x80 + MAX_ELEMENTS) return NOT_BYTE_STRINGS;
   const list: Uint8Array[] = [];
-  cursor = start + 1;
+  readEnd = start + 1;
   for (let i = head - 0x80; i > 0; i--) {
-    const value = readByteString(bytes, cursor, end, copy);
+    const value = readByteString(bytes, readEnd, end, copy);
     if (value === undefined) return NOT_BYTE_STRINGS;
     list.push(value);
   }
-  return cursor === end ? list : NOT_BYTE_STRINGS;
+  return readEnd === end ? list : NOT_BYTE_STRINGS;
 }
 
 function readByteString(bytes: Uint8Array, offset: number, end: number, copy: boolean): Uint8Array | undefined {
@@ -117,15 +114,14 @@ function readByteString(bytes: Uint8Array, offset: number, end: number, copy: bo
     at += 4;
   } else return undefined;
   if (at + length > end) return undefined;
-  cursor = at + length;
+  readEnd = at + length;
   return copy ? copyOf(bytes, at, length) : viewOf(bytes, at, length);
 }
 
 function copyOf(bytes: Uint8Array, at: number, length: number): Uint8Array {
   if (!NodeBuffer) return bytes.slice(at, at + length);
   const out = NodeBuffer.allocUnsafe(length);
-  if (length <= 64) for (let i = 0; i < length; i++) out[i] = bytes[at + i]!;
-  else out.set(bytes.subarray(at, at + length));
+  copyBytes(out, 0, bytes, at, at + length);
   return out;
 }
 

@@ -2,6 +2,7 @@
  * The 28-byte frame header (docs/PROTOCOL.md). A frame is one `Uint8Array` holding the header and then the CBOR
  * body, so the gateway can forward a frame by rewriting one header field in place and never copy or decode it.
  */
+import { copyBytes } from './copy-bytes.js';
 import { ProtocolError } from './errors.js';
 
 export const HEADER_SIZE = 28;
@@ -37,7 +38,7 @@ const SERVICE = 16;
 const OBJECT = 20;
 const ACTION = 24;
 
-/** The fields a sender chooses; magic, version, flags and size are filled in by `encodeFrame`. */
+/** The fields a sender chooses; magic, version, flags and size are filled in by `startFrame`. */
 export interface FrameHeader {
   id: number;
   type: MessageType;
@@ -80,8 +81,7 @@ export function buildFrame(
 ): Uint8Array {
   const size = end - start;
   const frame = startFrame(type, channel, id, object, action, size);
-  if (size <= SMALL_BODY) for (let i = 0; i < size; i++) frame[HEADER_SIZE + i] = body[start + i]!;
-  else frame.set(start === 0 && end === body.length ? body : body.subarray(start, end), HEADER_SIZE);
+  copyBytes(frame, HEADER_SIZE, body, start, end);
   return frame;
 }
 
@@ -103,9 +103,6 @@ export function startFrame(type: MessageType, channel: number, id: number, objec
   writeU32(frame, ACTION, action);
   return frame;
 }
-
-/** Below this, a byte loop copies faster than `TypedArray.set`'s native call. */
-const SMALL_BODY = 64;
 
 /*
  * Frames are cut from shared slabs rather than allocated one by one: one allocation serves hundreds of small

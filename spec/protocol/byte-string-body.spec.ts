@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { decode, Encoder } from 'cbor-x';
 import fc from 'fast-check';
 import { byteStringBodySize, NOT_BYTE_STRINGS, readByteStringBody } from '../../lib/protocol/byte-string-body.js';
-import { buildMessage, decodeMessageBody } from '../../lib/protocol/codec.js';
+import { buildMessage, decodeBody, decodeMessageBody } from '../../lib/protocol/codec.js';
+import { ProtocolError } from '../../lib/protocol/errors.js';
 import { frameBody, MessageType, readHeader } from '../../lib/protocol/header.js';
 
 // The encoder the codec uses for every other value, configured the same way.
@@ -44,12 +45,16 @@ describe('byte-string bodies written and read without cbor-x', () => {
     );
     let read = 0;
     fc.assert(
-      fc.property(bodies, (body) => {
+      fc.property(bodies, fc.boolean(), (body, copy) => {
         fc.pre(body.length > 0);
-        const value = readByteStringBody(body, 0, body.length, true);
+        const value = readByteStringBody(body, 0, body.length, copy);
         if (value === NOT_BYTE_STRINGS) return;
         read++;
+        // chai's deep equality does not tell a Buffer from a Uint8Array: check the class apart.
         expect(value).to.deep.equal(decode(body));
+        const strings = Array.isArray(value) ? value : [value];
+        expect(strings.every((bytes) => Buffer.isBuffer(bytes))).to.equal(true);
+        expect(strings.every((bytes) => (bytes as Buffer).buffer === body.buffer)).to.equal(!copy || strings.length === 0);
       }),
       { numRuns: 1_000 },
     );
@@ -61,9 +66,32 @@ describe('byte-string bodies written and read without cbor-x', () => {
     const large = message([Buffer.alloc(10_000, 9)]);
     const [fromSmall] = decodeMessageBody(small) as Buffer[];
     const [fromLarge] = decodeMessageBody(large) as Buffer[];
-    expect(Buffer.isBuffer(fromSmall) && Buffer.isBuffer(fromLarge)).to.equal(true);
+    expect(Buffer.isBuffer(fromSmall)).to.equal(true);
+    expect(Buffer.isBuffer(fromLarge)).to.equal(true);
     small.fill(0, 28);
     expect([...fromSmall!]).to.deep.equal([1, 2, 3]);
     expect(fromLarge!.buffer).to.equal(large.buffer);
+  });
+
+  it('leaves truncated and hostile byte-string bodies to cbor-x, which reports them as ProtocolError', () => {
+    const hostile = [
+      [0x5a, 0xff, 0xff, 0xff, 0xff], // a 4 GiB byte string in a 5-byte body
+      [0x58], // a length byte missing
+      [0x59, 0x00], // half a length
+      [0x43, 1, 2], // 3 bytes announced, 2 there
+      [0x81], // an array of one, empty
+      [0x97, 0x40], // an array of 23, one there
+      [0x82, 0x41, 1], // an array of two, one there
+    ];
+    for (const bytes of hostile) {
+      const body = Uint8Array.from(bytes);
+      expect(readByteStringBody(body, 0, body.length, true), bytes.join(' ')).to.equal(NOT_BYTE_STRINGS);
+      expect(() => decodeBody(body), bytes.join(' ')).to.throw(ProtocolError);
+    }
+  });
+
+  it('reads a body followed by bytes of another as not a byte-string body', () => {
+    const body = Uint8Array.from([0x41, 7, 0x01]);
+    expect(readByteStringBody(body, 0, body.length, true)).to.equal(NOT_BYTE_STRINGS);
   });
 });
