@@ -4,6 +4,7 @@
  */
 import * as cborX from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x';
+import { copyBytes } from './copy-bytes.js';
 import { ProtocolError } from './errors.js';
 import { byteStringBodySize, NOT_BYTE_STRINGS, readByteStringBody, writeByteStringBody } from './byte-string-body.js';
 import { buildFrame, HEADER_SIZE, startFrame, type FrameHeader, type MessageType } from './header.js';
@@ -28,13 +29,14 @@ const { REUSE_BUFFER_MODE } = cborX as unknown as { REUSE_BUFFER_MODE: number };
  * (a new one, and a new property, for every fresh frame view): from a reused buffer that costs nothing, and the
  * copy of a small body is cheaper than the view, the DataView and the property together (about 290 ns against
  * 175 ns for a 64-byte payload). This decoder copies byte strings out (`copyBuffers`), so nothing decoded from the
- * reused buffer refers to it. Large bodies are decoded in place: their byte strings are views of the frame.
+ * reused buffer refers to it. Large bodies are decoded in place, from a Buffer view of the frame (frames are plain
+ * Uint8Arrays, and cbor-x gives byte strings the class of what it decodes): their byte strings are views of it.
  */
-const SMALL_BODY = 4 * 1024;
+const REUSED_BUFFER_LIMIT = 4 * 1024;
 const copyingDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
-const bufferFactory = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+const NodeBuffer = typeof Buffer === 'undefined' ? undefined : Buffer;
 /** A Buffer in Node, so that decoded byte strings are Buffers whatever the transport. */
-const smallBodies = bufferFactory ? bufferFactory.allocUnsafeSlow(SMALL_BODY) : new Uint8Array(SMALL_BODY);
+const smallBodies = NodeBuffer ? NodeBuffer.allocUnsafeSlow(REUSED_BUFFER_LIMIT) : new Uint8Array(REUSED_BUFFER_LIMIT);
 
 /** cbor-x decodes `source[0..end)` when given `end` (undeclared in its typings): no view of the reused buffer. */
 const decodeSmall = copyingDecoder.decode.bind(copyingDecoder) as unknown as (source: Uint8Array, end: number) => unknown;
@@ -47,13 +49,13 @@ export function decodeBody(bytes: Uint8Array): unknown {
 function decodeRange(bytes: Uint8Array, start: number, end: number): unknown {
   const size = end - start;
   if (size === 0) return undefined;
-  const byteStrings = readByteStringBody(bytes, start, end, size <= SMALL_BODY);
+  const byteStrings = readByteStringBody(bytes, start, end, size <= REUSED_BUFFER_LIMIT);
   if (byteStrings !== NOT_BYTE_STRINGS) return byteStrings;
   try {
-    if (size > SMALL_BODY) return cbor.decode(bytes.subarray(start, end));
-    // Up to 64 bytes a loop copies faster than a view plus `set`; beyond, it is many times slower.
-    if (size <= 64) for (let i = 0; i < size; i++) smallBodies[i] = bytes[start + i]!;
-    else smallBodies.set(bytes.subarray(start, end));
+    if (size > REUSED_BUFFER_LIMIT) {
+      return cbor.decode(NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset + start, size) : bytes.subarray(start, end));
+    }
+    copyBytes(smallBodies, 0, bytes, start, end);
     return decodeSmall(smallBodies, size);
   } catch (err) {
     throw new ProtocolError(`undecodable CBOR body: ${(err as Error).message}`);
