@@ -69,7 +69,7 @@ export class ServiceAlreadyRegisteredError extends QiError {
 export class NoSuchMemberError extends QiError {
   constructor(message: string, data?: unknown) { super('NoSuchMember', message, data); }
 }
-/** The arguments do not fit the member (count or shape). */
+/** The arguments do not fit the member (count or shape), or cannot be encoded as CBOR at all (a circular object). */
 export class BadArgumentsError extends QiError {
   constructor(message: string, data?: unknown) { super('BadArguments', message, data); }
 }

@@ -23,8 +23,9 @@ import {
   errorFromBody,
   LimitExceededError,
   ProtocolError,
-  QiError,
   ServiceGoneError,
+  toQiError,
+  type QiError,
 } from '../protocol/errors.js';
 import { frameChannel, frameId, frameAction, frameType, MessageType, PROTOCOL_VERSION, readHeader } from '../protocol/header.js';
 import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
@@ -192,16 +193,16 @@ export class LinkSession {
   /** Like `call`, but also gives the call's id, so that the caller can `cancel` it. */
   startCall(channel: number, object: number, action: number, body: unknown): { id: number; result: Promise<unknown> } {
     if (this.state === 'closed') return { id: 0, result: Promise.reject(this.lostError()) };
-    let opened: PendingCall | undefined;
+    let call: PendingCall | undefined;
     try {
-      opened = this.calls.open(channel);
-      this.sendFrame(buildMessage(MessageType.Call, channel, opened.id, object, action, body));
+      call = this.calls.open(channel);
+      this.sendFrame(encodeCall(channel, call.id, object, action, body));
+      return call;
     } catch (err) {
       // Forget the call without settling it: its promise was never handed out, and rejecting it would go unhandled.
-      if (opened) this.calls.take(opened.id);
-      return { id: 0, result: Promise.reject(sendFailure(err)) };
+      if (call) this.calls.take(call.id);
+      return { id: 0, result: Promise.reject(toQiError(err)) };
     }
-    return opened;
   }
 
   /** Gives up a pending call: it rejects with `error` at once, and the peer is sent a Cancel. */
@@ -397,8 +398,11 @@ export class LinkSession {
   };
 }
 
-/** Why a call could not be sent: a limit of ours (a QiError already), or arguments the encoder refused. */
-function sendFailure(thrown: unknown): QiError {
-  if (thrown instanceof QiError) return thrown;
-  return new BadArgumentsError(`the arguments cannot be encoded as CBOR: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+/** A Call frame; arguments cbor-x cannot encode (a circular object) are the caller's error, a BadArgumentsError. */
+function encodeCall(channel: number, id: number, object: number, action: number, body: unknown): Uint8Array {
+  try {
+    return buildMessage(MessageType.Call, channel, id, object, action, body);
+  } catch (err) {
+    throw new BadArgumentsError(`the arguments cannot be encoded as CBOR: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

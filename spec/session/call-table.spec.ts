@@ -52,7 +52,8 @@ describe('CallTable', () => {
     expect(table.has(longLived.id)).to.equal(true);
     internals(table).nextId = 0xfffffffe;
     const ids = [table.open(1).id, table.open(1).id, table.open(1).id];
-    expect(ids).to.deep.equal([0xfffffffe, 0xffffffff, longLived.id === 1 ? 2 : 1]);
+    expect(longLived.id).to.equal(1);
+    expect(ids).to.deep.equal([0xfffffffe, 0xffffffff, 2]);
     table.resolve(longLived.id, 'late');
     expect(await longLived.result).to.equal('late');
   });
@@ -63,6 +64,24 @@ describe('CallTable', () => {
     expect(internals(table).slots.length).to.be.at.least(20_000);
     for (const call of calls) table.take(call.id);
     expect(internals(table).slots.length).to.equal(16);
+    expect(table.size).to.equal(0);
+  });
+
+  it('keeps its size when halving would make two calls collide, and halves once half as many are left', () => {
+    const table = new CallTable(100_000);
+    const calls = Array.from({ length: 40 }, () => table.open(1)); // ids 1..40, in 128 slots
+    expect(internals(table).slots.length).to.equal(128);
+    // Keep ids 1 and 65: in 64 slots they would share slot 1.
+    const kept = [calls[0]!, table.open(1)];
+    while (kept[1]!.id !== 65) {
+      table.take(kept[1]!.id);
+      kept[1] = table.open(1);
+    }
+    for (const call of calls.slice(1)) table.take(call.id);
+    expect(table.size).to.equal(2);
+    expect(internals(table).slots.length, 'not halved: 1 and 65 would collide').to.equal(128);
+    expect(table.take(1)).to.equal(kept[0]);
+    expect(table.take(65)).to.equal(kept[1]);
     expect(table.size).to.equal(0);
   });
 
