@@ -31,6 +31,8 @@ export async function bindingsScale(quick: boolean): Promise<Row[]> {
     const allEnded = async (): Promise<void> => {
       const deadline = Date.now() + 60_000;
       while (bindingsLeft() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Weighing the heap with bindings still open would make the row meaningless.
+      if (bindingsLeft() > 0) throw new Error(`${bindingsLeft()} bindings still open 60 s after closing their clients`);
     };
     // Warm up with a full round (JIT code and caches are not per-binding costs), then measure from there.
     await closeAll(await bindAll(links, 1_000));
