@@ -24,7 +24,7 @@ export async function memoryThroughput(quick: boolean, rawRelayRate: number): Pr
   try {
     const echo = await connection.service('memecho');
     const payload = Buffer.alloc(64, 7);
-    const rate = await throughput({ call: () => echo.call('echo', payload) }, quick ? 5_000 : 50_000, 1_000);
+    const rate = await throughput({ call: () => echo.call('echo', payload) }, quick ? 20_000 : 200_000, 1_000);
     return row('memory-throughput', 'calls/s', rate, rawRelayRate, { atLeast: 1.0 }, 'baseline: raw 3-process TCP relay');
   } finally {
     await connection.close();

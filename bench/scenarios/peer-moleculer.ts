@@ -11,7 +11,7 @@ import { startRole, startScript } from '../processes.js';
 
 export async function peerMoleculer(quick: boolean): Promise<Row> {
   // The same total and window as tcp-gateway-throughput.
-  const total = Math.round(50_000 * (quick ? 0.1 : 1));
+  const total = Math.round(200_000 * (quick ? 0.1 : 1));
   const window = 1_000;
 
   // Ours is measured again here, right before Moleculer, rather than taken from the tcp group: the machines are

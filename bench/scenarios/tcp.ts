@@ -33,7 +33,7 @@ export async function tcpScenarios(quick: boolean): Promise<TcpResults> {
   const ours = (client: typeof echoViaGateway, payload: Uint8Array): Caller => ({ call: () => client.call('echo', payload) });
   const rows: Row[] = [];
   try {
-    const total = Math.round(50_000 * scale);
+    const total = Math.round(200_000 * scale);
     const rawRelayRate = await throughput(raw(rawViaRelay, small), total, 1_000);
     const gatewayRate = await throughput(ours(echoViaGateway, small), total, 1_000);
     rows.push(row('tcp-gateway-throughput', 'calls/s', gatewayRate, rawRelayRate, { atLeast: 0.5 }));
