@@ -45,15 +45,17 @@ const MIN_SLOTS = 16;
  * of calls in flight. Ids are handed out in sequence, so the calls in flight fill a run of slots and a lookup is an
  * index and one comparison. With a Map instead, each call's objects (its PendingCall, promise and the reply's
  * Buffer) were promoted out of the young generation, ~500 bytes per call measured, and the client spent about half
- * its CPU per call on that. An idle table that could not halve (two calls would have collided) stays at that size
- * until it next shrinks or grows: bounded by twice the largest burst.
+ * its CPU per call on that. The table doubles when more than half full and halves after a period of low use (see
+ * `endPeriod`); an idle table keeps its size (two to four times its largest burst).
  */
 export class CallTable {
   private slots: Array<PendingCall | undefined> = emptySlots(MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
   private count = 0;
-  /** Below this many calls the table halves (0: never, at its smallest). */
-  private shrinkBelow = 0;
+  /** Answers taken in the current period (a period lasts twice as many answers as there are slots). */
+  private answers = 0;
+  /** The most calls in flight at once during the current period. */
+  private peak = 0;
   private nextId = 1;
 
   constructor(private readonly maxPending: number) {}
@@ -70,7 +72,7 @@ export class CallTable {
     if ((this.count + 1) * 2 > this.slots.length) this.resize(this.slots.length * 2);
     const call = new PendingCall(this.allocateId(), channel);
     this.slots[call.id & this.mask] = call;
-    this.count++;
+    if (++this.count > this.peak) this.peak = this.count;
     return call;
   }
 
@@ -94,8 +96,7 @@ export class CallTable {
     if (call === undefined || call.id !== id) return undefined;
     this.slots[slot] = undefined;
     this.count--;
-    // Give back the room of a burst once it is over; the slack between 1/8 and 1/2 full keeps this from thrashing.
-    if (this.count < this.shrinkBelow) this.resize(this.slots.length / 2);
+    if (++this.answers >= 2 * this.slots.length) this.endPeriod();
     return call;
   }
 
@@ -113,7 +114,8 @@ export class CallTable {
     this.slots = emptySlots(MIN_SLOTS);
     this.mask = MIN_SLOTS - 1;
     this.count = 0;
-    this.shrinkBelow = 0;
+    this.answers = 0;
+    this.peak = 0;
     for (const call of calls) call.reject(error);
   }
 
@@ -129,24 +131,32 @@ export class CallTable {
   }
 
   /**
+   * Gives back the room of a burst once it is over: the table halves when no more than a quarter of its slots were
+   * in use at any time during a whole period. A window of calls that fills and empties the table every round keeps
+   * its size instead of halving and doubling each round; a resize costs O(1) per answer either way.
+   */
+  private endPeriod(): void {
+    if (this.peak < this.slots.length / 4 && this.slots.length > MIN_SLOTS) this.resize(this.slots.length / 2);
+    this.answers = 0;
+    this.peak = this.count;
+  }
+
+  /**
    * Moves the calls to a table of `length` slots. Growing never makes two calls collide (ids that differ in their
-   * low bits still do with one more bit); shrinking can, and then the table keeps its size until half as many
-   * calls are left.
+   * low bits still do with one more bit); halving can, and then the table keeps its size for another period.
    */
   private resize(length: number): void {
+    this.answers = 0;
+    this.peak = this.count;
     const slots = emptySlots(length);
     const mask = length - 1;
     for (const call of this.slots) {
       if (call === undefined) continue;
-      if (slots[call.id & mask] !== undefined) {
-        this.shrinkBelow = Math.floor(this.count / 2);
-        return;
-      }
+      if (slots[call.id & mask] !== undefined) return;
       slots[call.id & mask] = call;
     }
     this.slots = slots;
     this.mask = mask;
-    this.shrinkBelow = length > MIN_SLOTS ? length / 8 : 0;
   }
 }
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import sinon from 'sinon';
 import { ClosedError, LimitExceededError, ServiceGoneError } from '../../lib/protocol/errors.js';
 import { CallTable, type PendingCall } from '../../lib/session/call-table.js';
 import { rejection } from '../helpers.js';
@@ -58,16 +59,29 @@ describe('CallTable', () => {
     expect(await longLived.result).to.equal('late');
   });
 
-  it('grows for a burst and gives the room back once it is over', () => {
+  it('grows for a burst and gives the room back once traffic has gone on at a lower level', () => {
     const table = new CallTable(100_000);
     const calls = Array.from({ length: 10_000 }, () => table.open(1));
     expect(internals(table).slots.length).to.be.at.least(20_000);
     for (const call of calls) table.take(call.id);
-    expect(internals(table).slots.length).to.equal(16);
     expect(table.size).to.equal(0);
+    for (let i = 0; i < 200_000; i++) table.take(table.open(1).id);
+    expect(internals(table).slots.length).to.equal(16);
   });
 
-  it('keeps its size when halving would make two calls collide, and halves once half as many are left', () => {
+  it('does not halve and double again when a window of calls fills and empties it every round', () => {
+    const table = new CallTable(100_000);
+    const resize = sinon.spy(table as unknown as { resize(length: number): void }, 'resize');
+    for (let round = 0; round < 200; round++) {
+      const window = Array.from({ length: 1_000 }, () => table.open(1));
+      for (const call of window) table.take(call.id);
+    }
+    // Growing from 16 to 2,048 slots takes 7 doublings, and then it keeps that size.
+    expect(resize.callCount).to.equal(7);
+    expect(internals(table).slots.length).to.equal(2_048);
+  });
+
+  it('keeps its size when halving would make two calls collide, and halves once they are gone', () => {
     const table = new CallTable(100_000);
     const calls = Array.from({ length: 40 }, () => table.open(1)); // ids 1..40, in 128 slots
     expect(internals(table).slots.length).to.equal(128);
@@ -78,11 +92,16 @@ describe('CallTable', () => {
       kept[1] = table.open(1);
     }
     for (const call of calls.slice(1)) table.take(call.id);
+    const trickle = (n: number): void => {
+      for (let i = 0; i < n; i++) table.take(table.open(1).id);
+    };
+    trickle(2_000);
     expect(table.size).to.equal(2);
     expect(internals(table).slots.length, 'not halved: 1 and 65 would collide').to.equal(128);
     expect(table.take(1)).to.equal(kept[0]);
     expect(table.take(65)).to.equal(kept[1]);
-    expect(table.size).to.equal(0);
+    trickle(2_000);
+    expect(internals(table).slots.length).to.equal(16);
   });
 
   it('fails one channel\'s calls, or all of them, and refuses calls beyond its limit', async () => {
