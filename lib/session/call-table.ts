@@ -39,14 +39,21 @@ export class PendingCall {
 
 /** Slots a table starts with and never shrinks below. */
 const MIN_SLOTS = 16;
+/**
+ * A table this large starts again from MIN_SLOTS as soon as it empties (a new array, O(1)), so that an idle link
+ * keeps at most 4 KB of it after a burst. Smaller ones keep their size, so that a window of up to 128 calls that
+ * fills and empties the table every round does not regrow it each round; a larger window regrows it at an
+ * amortized cost of a few slot copies per call.
+ */
+const LARGE_EMPTY_TABLE = 512;
 
 /**
  * Pending calls indexed by `id & mask` in an array whose length is a power of two, kept at least twice the number
  * of calls in flight. Ids are handed out in sequence, so the calls in flight fill a run of slots and a lookup is an
  * index and one comparison. With a Map instead, each call's objects (its PendingCall, promise and the reply's
  * Buffer) were promoted out of the young generation, ~500 bytes per call measured, and the client spent about half
- * its CPU per call on that. The table doubles when more than half full and halves after a period of low use (see
- * `endPeriod`); an idle table keeps its size (two to four times its largest burst).
+ * its CPU per call on that. The table doubles when more than half full, starts again small when a large one
+ * empties, and halves after a period of low use while calls go on (see `endPeriod`).
  */
 export class CallTable {
   private slots: Array<PendingCall | undefined> = emptySlots(MIN_SLOTS);
@@ -96,7 +103,8 @@ export class CallTable {
     if (call === undefined || call.id !== id) return undefined;
     this.slots[slot] = undefined;
     this.count--;
-    if (++this.answers >= 2 * this.slots.length) this.endPeriod();
+    if (this.count === 0 && this.slots.length >= LARGE_EMPTY_TABLE) this.empty();
+    else if (++this.answers >= 2 * this.slots.length) this.endPeriod();
     return call;
   }
 
@@ -111,11 +119,8 @@ export class CallTable {
   /** Fails every pending call (the link ended). */
   failAll(error: QiError): void {
     const calls = this.slots.filter((call): call is PendingCall => call !== undefined);
-    this.slots = emptySlots(MIN_SLOTS);
-    this.mask = MIN_SLOTS - 1;
     this.count = 0;
-    this.answers = 0;
-    this.peak = 0;
+    this.empty();
     for (const call of calls) call.reject(error);
   }
 
@@ -130,8 +135,16 @@ export class CallTable {
     }
   }
 
+  /** Starts again from the smallest table; only called when no call is in flight. */
+  private empty(): void {
+    this.slots = emptySlots(MIN_SLOTS);
+    this.mask = MIN_SLOTS - 1;
+    this.answers = 0;
+    this.peak = 0;
+  }
+
   /**
-   * Gives back the room of a burst once it is over: the table halves when no more than a quarter of its slots were
+   * Gives back the room of a burst while calls go on at a lower level: the table halves when no more than a quarter of its slots were
    * in use at any time during a whole period. A window of calls that fills and empties the table every round keeps
    * its size instead of halving and doubling each round; a resize costs O(1) per answer either way.
    */

@@ -59,26 +59,34 @@ describe('CallTable', () => {
     expect(await longLived.result).to.equal('late');
   });
 
-  it('grows for a burst and gives the room back once traffic has gone on at a lower level', () => {
+  it('starts again small as soon as a large table empties: an idle link keeps no room for its last burst', () => {
     const table = new CallTable(100_000);
     const calls = Array.from({ length: 10_000 }, () => table.open(1));
     expect(internals(table).slots.length).to.be.at.least(20_000);
     for (const call of calls) table.take(call.id);
-    expect(table.size).to.equal(0);
-    for (let i = 0; i < 200_000; i++) table.take(table.open(1).id);
     expect(internals(table).slots.length).to.equal(16);
   });
 
-  it('does not halve and double again when a window of calls fills and empties it every round', () => {
+  it('halves after a burst while calls go on at a lower level', () => {
+    const table = new CallTable(100_000);
+    const calls = Array.from({ length: 10_000 }, () => table.open(1));
+    for (const call of calls.slice(1)) table.take(call.id);
+    expect(internals(table).slots.length).to.be.at.least(20_000);
+    for (let i = 0; i < 200_000; i++) table.take(table.open(1).id);
+    expect(internals(table).slots.length).to.equal(16);
+    expect(table.take(calls[0]!.id)).to.equal(calls[0]);
+  });
+
+  it('does not halve and double again when a small window of calls fills and empties it every round', () => {
     const table = new CallTable(100_000);
     const resize = sinon.spy(table as unknown as { resize(length: number): void }, 'resize');
     for (let round = 0; round < 200; round++) {
-      const window = Array.from({ length: 1_000 }, () => table.open(1));
+      const window = Array.from({ length: 100 }, () => table.open(1));
       for (const call of window) table.take(call.id);
     }
-    // Growing from 16 to 2,048 slots takes 7 doublings, and then it keeps that size.
-    expect(resize.callCount).to.equal(7);
-    expect(internals(table).slots.length).to.equal(2_048);
+    // Growing from 16 to 256 slots takes 4 doublings, and then it keeps that size.
+    expect(resize.callCount).to.equal(4);
+    expect(internals(table).slots.length).to.equal(256);
   });
 
   it('keeps its size when halving would make two calls collide, and halves once they are gone', () => {
