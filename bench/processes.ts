@@ -12,7 +12,10 @@ export async function startRole<T = Record<string, string>>(role: string, ...arg
 
 /** Starts `tsx <script> [args]` (a path from the repository root) and resolves with the JSON it prints once ready. */
 export async function startScript<T = Record<string, string>>(script: string, ...args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_CPU_PROF_DIR=dir profiles every child process (node --cpu-prof); bench/tools/profile-summary.mjs reads them.
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return JSON.parse(line) as T;
