@@ -12,7 +12,7 @@
 import { copyBytes } from './copy-bytes.js';
 
 /** Buffer in Node, found the way cbor-x finds it (so that both agree under a bundler's Buffer polyfill too). */
-const NodeBuffer = typeof Buffer === 'undefined' ? undefined : Buffer;
+export const NodeBuffer = typeof Buffer === 'undefined' ? undefined : Buffer;
 const ByteString: unknown = NodeBuffer ?? Uint8Array;
 
 /** Up to 23 arguments: their array head is one byte. */

@@ -6,7 +6,7 @@ import * as cborX from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x';
 import { copyBytes } from './copy-bytes.js';
 import { ProtocolError } from './errors.js';
-import { byteStringBodySize, NOT_BYTE_STRINGS, readByteStringBody, writeByteStringBody } from './byte-string-body.js';
+import { byteStringBodySize, NodeBuffer, NOT_BYTE_STRINGS, readByteStringBody, writeByteStringBody } from './byte-string-body.js';
 import { buildFrame, HEADER_SIZE, startFrame, type FrameHeader, type MessageType } from './header.js';
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
@@ -34,7 +34,6 @@ const { REUSE_BUFFER_MODE } = cborX as unknown as { REUSE_BUFFER_MODE: number };
  */
 const REUSED_BUFFER_LIMIT = 4 * 1024;
 const copyingDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
-const NodeBuffer = typeof Buffer === 'undefined' ? undefined : Buffer;
 /** A Buffer in Node, so that decoded byte strings are Buffers whatever the transport. */
 const smallBodies = NodeBuffer ? NodeBuffer.allocUnsafeSlow(REUSED_BUFFER_LIMIT) : new Uint8Array(REUSED_BUFFER_LIMIT);
 

@@ -8,7 +8,7 @@ import sinon from 'sinon';
 import { QiError } from '../../lib/index.js';
 import { ClientChannel } from '../../lib/client/client-channel.js';
 import { ForwardingRoute } from '../../lib/gateway/forwarding-route.js';
-import { rejection } from '../helpers.js';
+import { eventually, rejection } from '../helpers.js';
 import { Topology } from '../e2e/topology.js';
 
 describe('supervision', () => {
@@ -52,5 +52,10 @@ describe('supervision', () => {
     expect(connection.actor.getSnapshot().status).to.equal('active');
     expect(connection.isOpen).to.equal(true);
     expect(await healthy.call('add', 1, 2)).to.equal(3);
+    // The connection keeps the healthy client only, and forgets it once it is closed.
+    const clients = (connection as unknown as { clients: Map<unknown, unknown> }).clients;
+    expect(clients.size).to.equal(1);
+    await healthy.close();
+    await eventually(() => clients.size === 0, 1_000, 'the closed client to be forgotten');
   });
 });

@@ -50,6 +50,15 @@ describe('FrameDecoder', () => {
     expect(seen[1]!.byteOffset).to.equal(chunk.byteOffset + frame.length);
   });
 
+  it('checks a header that starts inside a chunk: the frames before it arrive, then ProtocolError', () => {
+    const good = frameOf([1, 2]);
+    const bad = frameOf([3]);
+    bad[0] = 0x41;
+    const seen: Uint8Array[] = [];
+    expectProtocolError(() => new FrameDecoder().push(Uint8Array.from([...good, ...bad]), (f) => seen.push(Uint8Array.from(f))), /bad magic.*41 de ad 42/);
+    expect(seen).to.deep.equal([good]);
+  });
+
   it('refuses a bad magic, naming the bytes', () => {
     const frame = frameOf([1]);
     frame[0] = 0x41;
