@@ -83,14 +83,6 @@ export class CallTable {
     return call;
   }
 
-  resolve(id: number, value: unknown): void {
-    this.take(id)?.resolve(value);
-  }
-
-  reject(id: number, error: QiError): void {
-    this.take(id)?.reject(error);
-  }
-
   /** True if `id` is a call still waiting for its answer. */
   has(id: number): boolean {
     return this.slots[id & this.mask]?.id === id;

@@ -207,8 +207,9 @@ export class LinkSession {
 
   /** Gives up a pending call: it rejects with `error` at once, and the peer is sent a Cancel. */
   cancel(channel: number, id: number, error: QiError): void {
-    if (!this.calls.has(id)) return;
-    this.calls.reject(id, error);
+    const call = this.calls.take(id);
+    if (!call) return;
+    call.reject(error);
     this.send({ id, type: MessageType.Cancel, channel, object: 0, action: 0 }, undefined);
   }
 

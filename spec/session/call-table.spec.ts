@@ -14,10 +14,10 @@ describe('CallTable', () => {
     const first = table.open(1);
     const second = table.open(1);
     expect(first.id).to.not.equal(second.id);
-    table.resolve(second.id, 'two');
+    table.take(second.id)!.resolve('two');
     expect(table.take(second.id)).to.equal(undefined);
     expect(table.take(12345)).to.equal(undefined);
-    table.resolve(first.id, 'one');
+    table.take(first.id)!.resolve('one');
     expect(await Promise.all([first.result, second.result])).to.deep.equal(['one', 'two']);
     expect(table.size).to.equal(0);
   });
@@ -55,7 +55,7 @@ describe('CallTable', () => {
     const ids = [table.open(1).id, table.open(1).id, table.open(1).id];
     expect(longLived.id).to.equal(1);
     expect(ids).to.deep.equal([0xfffffffe, 0xffffffff, 2]);
-    table.resolve(longLived.id, 'late');
+    table.take(longLived.id)!.resolve('late');
     expect(await longLived.result).to.equal('late');
   });
 
