@@ -83,11 +83,6 @@ export class CallTable {
     return call;
   }
 
-  /** True if `id` is a call still waiting for its answer. */
-  has(id: number): boolean {
-    return this.slots[id & this.mask]?.id === id;
-  }
-
   /** Removes and returns the call waiting under `id`, if any: its answer has come. */
   take(id: number): PendingCall | undefined {
     const slot = id & this.mask;

@@ -40,7 +40,7 @@ describe('CallTable', () => {
           }
           expect(table.size).to.equal(model.size);
         }
-        for (const [id, call] of model) expect(table.has(id) && table.take(id) === call).to.equal(true);
+        for (const [id, call] of model) expect(table.take(id)).to.equal(call);
       }),
       { numRuns: 300 },
     );
@@ -50,7 +50,6 @@ describe('CallTable', () => {
     const table = new CallTable(100_000);
     const longLived = table.open(1);
     for (let i = 0; i < 20_000; i++) table.take(table.open(1).id);
-    expect(table.has(longLived.id)).to.equal(true);
     internals(table).nextId = 0xfffffffe;
     const ids = [table.open(1).id, table.open(1).id, table.open(1).id];
     expect(longLived.id).to.equal(1);
