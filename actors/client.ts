@@ -11,22 +11,20 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { ClientChannel } from '../lib/client/client-channel.js';
-import type { MetaObject } from '../lib/protocol/control.js';
 
 export interface ClientInput {
   channel: ClientChannel;
 }
 
+/** The meta-object is the channel's (`context.channel.metaObject`): one owner for it. */
 export interface ClientContext extends ClientInput {
-  metaObject: MetaObject | null;
   error: ErrorSummary | null;
 }
 
 export type ClientEvent = { type: 'BINDING.ENDED'; error: ErrorSummary } | { type: 'CLOSE' };
 
-export const bindChannel = fromPromise<MetaObject, { channel: ClientChannel }>(async ({ input }) => {
-  const reply = await input.channel.bind();
-  return reply.metaObject;
+export const bindChannel = fromPromise<void, { channel: ClientChannel }>(async ({ input }) => {
+  await input.channel.bind();
 });
 
 export const clientMachine = setup({
@@ -37,18 +35,17 @@ export const clientMachine = setup({
   },
   actors: { bindChannel },
   actions: {
-    storeMetaObject: assign({ metaObject: (_, metaObject: MetaObject) => metaObject }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     unbind: ({ context }) => void context.channel.unbind(),
     // The channel reports the end of the binding straight to this actor: a slot, not an invoked watcher actor
-    // (about 1.9 KB each, and a connection may hold thousands of clients). Cleared on exit, before `unbind`.
+    // (ARCHITECTURE.md, "Where forwarders live"). Cleared on exit, before `unbind`.
     watchBinding: ({ context, self }) => context.channel.setOwner((error) => self.send({ type: 'BINDING.ENDED', error: summarize(error) })),
     unwatchBinding: ({ context }) => context.channel.setOwner(undefined),
   },
 }).createMachine({
   id: 'client',
   description: 'A binding to one service, by name, for its whole life.',
-  context: ({ input }) => ({ ...input, metaObject: null, error: null }),
+  context: ({ input }) => ({ ...input, error: null }),
   initial: 'binding',
   states: {
     binding: {
@@ -56,7 +53,7 @@ export const clientMachine = setup({
       invoke: {
         src: 'bindChannel',
         input: ({ context }) => ({ channel: context.channel }),
-        onDone: { target: 'bound', actions: { type: 'storeMetaObject', params: ({ event }) => event.output } },
+        onDone: { target: 'bound' },
         onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
       },
       on: { CLOSE: { target: 'closed', actions: 'unbind' } },

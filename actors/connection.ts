@@ -1,56 +1,47 @@
 /**
  * Connection: one link from a program to a Gateway (or straight to a Service), carrying any number of Clients.
  *
- *   connecting ──link up──▶ handshaking ──Capability──▶ open ──link lost──▶ lost
- *        │                       │  (timeout / refused)    │
- *        ▼                       ▼                         ▼ CLOSE
- *      failed                  failed                    closed
+ *   connecting ──handshake done──▶ open ──link lost──▶ lost
+ *        │ (refused / timeout)       │
+ *        ▼                           ▼ CLOSE
+ *      failed                      closed
  *
- * The machine decides the link's lifecycle; frames on it never pass through it (see LinkSession).
+ * The machine decides the link's lifecycle; frames on it never pass through it (see Session). The session is
+ * made once and outlives the link: a lost link detaches from it, and this machine decides what follows (for now,
+ * `lost`, which closes the session and so ends every client).
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
-import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
-import { TimeoutError } from '../lib/protocol/errors.js';
+import { restoreError, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { TransportRegistry } from '../lib/transports/registry.js';
-import { LinkSession, type SessionOptions } from '../lib/session/link-session.js';
+import { openLink } from '../lib/session/open-link.js';
+import type { Session } from '../lib/session/session.js';
 
 export interface ConnectionInput {
   url: string;
   transports: TransportRegistry;
-  handshakeTimeoutMs: number;
-  sessionOptions: SessionOptions & { maxBodySize?: number };
+  session: Session;
+  maxBodySize: number | undefined;
 }
 
 export interface ConnectionContext extends ConnectionInput {
-  session: LinkSession | null;
   error: ErrorSummary | null;
 }
 
 export type ConnectionEvent =
   /** A client actor (created with this connection as parent) failed. */
   | { type: `xstate.error.actor.${string}`; error: unknown }
-  | { type: 'SESSION.OPEN' }
-  | { type: 'SESSION.CLOSED'; error: ErrorSummary }
+  | { type: 'SESSION.DETACHED'; error: ErrorSummary }
   | { type: 'CLOSE' };
 
-/** Connects through the transport registered for the URL's scheme and starts the handshake. */
-export const openLink = fromPromise<LinkSession, ConnectionInput>(async ({ input, signal }) => {
-  const { url, transport } = input.transports.resolve(input.url);
-  const { maxBodySize, ...sessionOptions } = input.sessionOptions;
-  const link = await transport.connect(url, { signal, ...(maxBodySize === undefined ? {} : { maxBodySize }) });
-  // Closed while connecting: the link just made must not leak.
-  return handOver(signal, new LinkSession(link, 'initiator', undefined, sessionOptions), (session) => session.close());
-});
+/** Connects, attaches the link to the session and completes the handshake (lib/session/open-link.ts). */
+export const connectLink = fromPromise<void, ConnectionInput>(({ input, signal }) =>
+  openLink(input.session, input.transports, input.url, { signal, maxBodySize: input.maxBodySize }),
+);
 
-/** Reports the session's handshake and close to the machine as events. */
-export const watchSession = fromCallback<ConnectionEvent, { session: LinkSession }>(({ input, sendBack }) => {
-  const stopOpen = input.session.onOpen(() => sendBack({ type: 'SESSION.OPEN' }));
-  const stopClosed = input.session.onClosed((reason) => sendBack({ type: 'SESSION.CLOSED', error: summarize(reason) }));
-  return () => {
-    stopOpen();
-    stopClosed();
-  };
-});
+/** Reports the session losing its link to the machine. */
+export const watchLink = fromCallback<ConnectionEvent, { session: Session }>(({ input, sendBack }) =>
+  input.session.onDetached((reason) => sendBack({ type: 'SESSION.DETACHED', error: summarize(reason) })),
+);
 
 export const connectionMachine = setup({
   types: {
@@ -58,21 +49,16 @@ export const connectionMachine = setup({
     input: {} as ConnectionInput,
     events: {} as ConnectionEvent,
   },
-  actors: { openLink, watchSession },
+  actors: { connectLink, watchLink },
   actions: {
-    storeSession: assign({ session: (_, session: LinkSession) => session }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
-    closeSession: ({ context }) => context.session?.close(),
-    closeSessionForTimeout: ({ context }) =>
-      context.session?.close(new TimeoutError(`no handshake from ${context.url} within ${context.handshakeTimeoutMs} ms`)),
-  },
-  delays: {
-    handshakeTimeout: ({ context }) => context.handshakeTimeoutMs,
+    /** Ends the session: clients still bound end with the error that ended the link, or ClosedError. */
+    closeSession: ({ context }) => context.session.close(context.error ? restoreError(context.error) : undefined),
   },
 }).createMachine({
   id: 'connection',
   description: 'One link to a gateway or a service, multiplexing many clients.',
-  context: ({ input }) => ({ ...input, session: null, error: null }),
+  context: ({ input }) => ({ ...input, error: null }),
   initial: 'connecting',
   on: {
     // A failed client actor (a bug) must end that client only, never the connection its siblings share.
@@ -80,46 +66,31 @@ export const connectionMachine = setup({
   },
   states: {
     connecting: {
-      description: 'Opening the link through the transport for the URL scheme.',
+      description: 'Opening the link through the transport for the URL scheme, then the Capability handshake.',
       invoke: {
-        src: 'openLink',
+        src: 'connectLink',
         input: ({ context }) => context,
-        onDone: { target: 'handshaking', actions: { type: 'storeSession', params: ({ event }) => event.output } },
+        onDone: { target: 'open' },
         onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
       },
       on: {
         CLOSE: { target: 'closed', description: 'Closed before the link was up: the attempt is aborted.' },
       },
     },
-    handshaking: {
-      description: 'Capability frames exchanged; nothing else may flow yet.',
-      invoke: { src: 'watchSession', input: ({ context }) => ({ session: context.session! }) },
-      after: {
-        handshakeTimeout: {
-          target: 'failed',
-          actions: ['closeSessionForTimeout', { type: 'storeError', params: ({ context }) => ({ code: 'Timeout', message: `no handshake from ${context.url} within ${context.handshakeTimeoutMs} ms` }) }],
-        },
-      },
-      on: {
-        'SESSION.OPEN': { target: 'open', description: "The peer's Capability arrived: the link is open." },
-        'SESSION.CLOSED': { target: 'failed', actions: { type: 'storeError', params: ({ event }) => event.error } },
-        CLOSE: { target: 'closed', actions: 'closeSession' },
-      },
-    },
     open: {
       description: 'Handshake done: clients may bind and call.',
-      invoke: { src: 'watchSession', input: ({ context }) => ({ session: context.session! }) },
+      invoke: { src: 'watchLink', input: ({ context }) => ({ session: context.session }) },
       on: {
-        'SESSION.CLOSED': {
+        'SESSION.DETACHED': {
           target: 'lost',
           description: 'The peer went away or broke the protocol; every pending call has failed with ConnectionLost.',
           actions: { type: 'storeError', params: ({ event }) => event.error },
         },
-        CLOSE: { target: 'closed', actions: 'closeSession' },
+        CLOSE: { target: 'closed' },
       },
     },
-    lost: { type: 'final', description: 'The peer went away or broke the protocol; pending calls failed with ConnectionLost.' },
-    failed: { type: 'final', description: 'The link could not be opened or the handshake failed.', entry: 'closeSession' },
-    closed: { type: 'final', description: 'Closed by its owner.' },
+    lost: { type: 'final', entry: 'closeSession', description: 'The peer went away or broke the protocol; pending calls failed with ConnectionLost.' },
+    failed: { type: 'final', entry: 'closeSession', description: 'The link could not be opened or the handshake failed.' },
+    closed: { type: 'final', entry: 'closeSession', description: 'Closed by its owner.' },
   },
 });

@@ -6,42 +6,41 @@
  *                                                                                    service gone, gateway stop)
  *
  * In `active` it has installed a ForwardingRoute: frames flow by header rewrite, never as events. Its counters
- * are readable in the snapshot (`context.route`).
+ * are readable in the snapshot (`context.route`). The client's bind is answered by this machine: with the route's
+ * channel on entering `active`, with the error on ending before it.
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
-import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
-import type { DirectoryClient } from '../lib/directory/directory-client.js';
+import { handOver, restoreError, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import { ForwardingRoute, type RouteEnd } from '../lib/gateway/forwarding-route.js';
-import type { SignalFanout } from '../lib/gateway/signal-fanout.js';
+import type { ForwarderGateway } from '../lib/gateway/gateway-runtime.js';
 import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/control.js';
-import { ServiceGoneError } from '../lib/protocol/errors.js';
-import type { LinkSession } from '../lib/session/link-session.js';
+import { ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
+import type { Session } from '../lib/session/session.js';
 import { sharedMetaObject } from '../lib/session/shared-meta-objects.js';
 
-/** What a forwarder needs of its gateway. */
-export interface ForwarderGateway {
-  directory(): DirectoryClient;
-  serviceSession(endpoints: readonly string[]): Promise<LinkSession>;
-  fanout(service: LinkSession, name: string): SignalFanout;
+/** Where the forwarder answers the client's bind: once, with the binding or the reason there is none. */
+export interface BindAnswer {
+  resolve(reply: BindReply): void;
+  reject(error: QiError): void;
 }
 
 export interface ForwarderInput {
   name: string;
-  client: LinkSession;
+  client: Session;
   gateway: ForwarderGateway;
+  answer: BindAnswer;
 }
 
 export interface ForwarderContext extends ForwarderInput {
   endpoints: string[];
-  service: LinkSession | null;
+  service: Session | null;
   metaObject: MetaObject | null;
   route: ForwardingRoute | null;
   error: ErrorSummary | null;
 }
 
 export type ForwarderEvent =
-  | { type: 'CLIENT.UNBOUND' }
-  | { type: 'CLIENT.LOST'; error: ErrorSummary }
+  | { type: 'CLIENT.ENDED'; error: ErrorSummary }
   | { type: 'SERVICE.GONE'; error: ErrorSummary }
   | { type: 'STOP' };
 
@@ -50,11 +49,11 @@ export const lookupService = fromPromise<string[], { gateway: ForwarderGateway; 
   return record.endpoints;
 });
 
-export const openServiceLink = fromPromise<LinkSession, { gateway: ForwarderGateway; endpoints: string[] }>(({ input }) =>
+export const openServiceLink = fromPromise<Session, { gateway: ForwarderGateway; endpoints: string[] }>(({ input }) =>
   input.gateway.serviceSession(input.endpoints),
 );
 
-export const bindUpstream = fromPromise<BindReply, { service: LinkSession; name: string }>(async ({ input, signal }) => {
+export const bindUpstream = fromPromise<BindReply, { service: Session; name: string }>(async ({ input, signal }) => {
   const reply = (await input.service.controlCall(ControlAction.bind, { name: input.name })) as BindReply;
   // Abandoned while the service answered: release the channel it opened for us.
   return handOver(signal, reply, ({ channel }) => {
@@ -63,19 +62,18 @@ export const bindUpstream = fromPromise<BindReply, { service: LinkSession; name:
 });
 
 /** Reports the client link closing while the binding is still being made. */
-export const watchClient = fromCallback<ForwarderEvent, { client: LinkSession }>(({ input, sendBack }) =>
-  input.client.onClosed((reason) => sendBack({ type: 'CLIENT.LOST', error: summarize(reason) })),
+export const watchClient = fromCallback<ForwarderEvent, { client: Session }>(({ input, sendBack }) =>
+  input.client.onClosed((reason) => sendBack({ type: 'CLIENT.ENDED', error: summarize(reason) })),
 );
 
 /** How a route's end reaches its forwarder, as an event. */
 function routeEndEvent(end: RouteEnd): ForwarderEvent {
-  return end.type === 'CLIENT.UNBOUND' ? end : { type: end.type, error: summarize(end.error) };
+  return { type: end.type, error: summarize(end.error) };
 }
 
 /**
  * Watches the client link while the binding is being made; once active, the route reports a lost client itself.
- * Watchers are invoked only where needed: an invoked actor costs about 1.9 KB, and a gateway holds one forwarder
- * per binding.
+ * Watchers are invoked only where needed (an invoked actor's cost: ARCHITECTURE.md, "Where forwarders live").
  */
 const watchingClient = { src: 'watchClient', input: ({ context }: { context: ForwarderContext }) => ({ client: context.client }) } as const;
 
@@ -88,7 +86,7 @@ export const forwarderMachine = setup({
   actors: { lookupService, openServiceLink, bindUpstream, watchClient },
   actions: {
     storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
-    storeService: assign({ service: (_, service: LinkSession) => service }),
+    storeService: assign({ service: (_, service: Session) => service }),
     storeBinding: assign(({ context }, reply: BindReply) => ({
       // One copy per service link, not one per forwarder (see shared-meta-objects.ts).
       metaObject: sharedMetaObject(context.service!, context.name, reply.metaObject),
@@ -100,6 +98,9 @@ export const forwarderMachine = setup({
       context.route!.onEnd((end) => self.send(routeEndEvent(end)));
       context.route!.install();
     },
+    answerBound: ({ context }) => context.answer.resolve({ channel: context.route!.clientChannel, metaObject: context.metaObject! }),
+    // After `answerBound`, a no-op (a promise settles once): a binding that ended after it was made.
+    answerRefused: ({ context }) => context.answer.reject(restoreError(context.error, 'binding ended before it was made')),
     removeRoute: ({ context }) => {
       context.route!.onEnd(undefined);
       context.route!.remove();
@@ -110,13 +111,13 @@ export const forwarderMachine = setup({
     unbindUpstream: ({ context }) => {
       const { service, route } = context;
       if (service && route && !service.isClosed) {
-        service.controlCall(ControlAction.unbind, { channel: route.up }).catch(() => undefined);
+        service.controlCall(ControlAction.unbind, { channel: route.serviceChannel }).catch(() => undefined);
       }
     },
     notifyClientServiceGone: ({ context }, error: ErrorSummary) => {
       const { client, route, name } = context;
       if (route && !client.isClosed) {
-        client.notifyChannelClosed(route.down, new ServiceGoneError(`service '${name}' is gone: ${error.message}`));
+        client.endChannel(route.clientChannel, new ServiceGoneError(`service '${name}' is gone: ${error.message}`));
       }
     },
   },
@@ -129,7 +130,7 @@ export const forwarderMachine = setup({
   context: ({ input }) => ({ ...input, endpoints: [], service: null, metaObject: null, route: null, error: null }),
   initial: 'resolving',
   on: {
-    'CLIENT.LOST': { target: '.closed', actions: { type: 'storeError', params: ({ event }) => event.error } },
+    'CLIENT.ENDED': { target: '.closed', actions: { type: 'storeError', params: ({ event }) => event.error } },
     STOP: '.closed',
   },
   states: {
@@ -181,13 +182,12 @@ export const forwarderMachine = setup({
     },
     active: {
       description: 'Route installed: frames are forwarded by rewriting the channel field, bodies untouched.',
-      entry: 'installRoute',
+      entry: ['installRoute', 'answerBound'],
       exit: 'removeRoute',
       on: {
-        'CLIENT.UNBOUND': { target: 'closed', actions: 'unbindUpstream', description: 'The client unbound: release the service channel.' },
-        'CLIENT.LOST': {
+        'CLIENT.ENDED': {
           target: 'closed',
-          description: "The client's link closed: release the service channel.",
+          description: 'The client unbound, or its link closed: release the service channel.',
           actions: ['unbindUpstream', { type: 'storeError', params: ({ event }) => event.error }],
         },
         'SERVICE.GONE': {
@@ -201,7 +201,7 @@ export const forwarderMachine = setup({
         STOP: { target: 'closed', actions: 'unbindUpstream', description: 'The gateway is closing.' },
       },
     },
-    closed: { type: 'final' },
-    failed: { type: 'final' },
+    closed: { type: 'final', entry: 'answerRefused' },
+    failed: { type: 'final', entry: 'answerRefused' },
   },
 });

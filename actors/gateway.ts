@@ -1,6 +1,6 @@
 /**
  * Gateway: accepts client links, resolves each bind through the ServiceDirectory, reuses one link per service
- * endpoint, and spawns one Forwarder per binding (see GatewayRuntime for where forwarders are kept).
+ * endpoint, and starts one Forwarder per binding (see ForwarderPool for where forwarders are kept).
  *
  *   connectingDirectory ──▶ listening ──▶ ready ──directory lost──▶ reconnecting.waiting ⇄ reconnecting.connecting
  *          │                   │             ▲                                                   │
@@ -11,9 +11,11 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { DirectoryClient } from '../lib/directory/directory-client.js';
 import type { GatewayRuntime } from '../lib/gateway/gateway-runtime.js';
+import type { ForwarderPool } from './forwarder-pool.js';
 
 export interface GatewayInput {
   runtime: GatewayRuntime;
+  forwarders: ForwarderPool;
   listen: string[];
   /** Delay between attempts to reach a lost directory, in ms. */
   retryDelayMs: number;
@@ -34,7 +36,7 @@ export const connectDirectory = fromPromise<DirectoryClient, { runtime: GatewayR
   input.runtime.connectDirectory(signal),
 );
 
-export const startListening = fromPromise<string[], { runtime: GatewayRuntime; listen: string[] }>(({ input }) =>
+export const listenForClients = fromPromise<string[], { runtime: GatewayRuntime; listen: string[] }>(({ input }) =>
   input.runtime.links.listen(input.listen),
 );
 
@@ -42,7 +44,11 @@ export const watchDirectory = fromCallback<GatewayEvent, { runtime: GatewayRunti
   input.runtime.directory().session.onClosed((reason) => sendBack({ type: 'DIRECTORY.LOST', error: summarize(reason) })),
 );
 
-export const shutDown = fromPromise<void, { runtime: GatewayRuntime }>(({ input }) => input.runtime.close());
+/** Ends every binding, then closes every link. */
+export const closeRuntime = fromPromise<void, { runtime: GatewayRuntime; forwarders: ForwarderPool }>(({ input }) => {
+  input.forwarders.stopAll();
+  return input.runtime.close();
+});
 
 export const gatewayMachine = setup({
   types: {
@@ -50,12 +56,15 @@ export const gatewayMachine = setup({
     input: {} as GatewayInput,
     events: {} as GatewayEvent,
   },
-  actors: { connectDirectory, startListening, watchDirectory, shutDown },
+  actors: { connectDirectory, listenForClients, watchDirectory, closeRuntime },
   actions: {
     storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     clearError: assign({ error: null }),
-    releaseEverything: ({ context }) => void context.runtime.close(),
+    releaseRuntime: ({ context }) => {
+      context.forwarders.stopAll();
+      void context.runtime.close();
+    },
   },
   delays: { retryDelay: ({ context }) => context.retryDelayMs },
 }).createMachine({
@@ -82,7 +91,7 @@ export const gatewayMachine = setup({
     listening: {
       description: 'Opening the listeners clients connect to.',
       invoke: {
-        src: 'startListening',
+        src: 'listenForClients',
         input: ({ context }) => ({ runtime: context.runtime, listen: context.listen }),
         onDone: { target: 'ready', actions: { type: 'storeEndpoints', params: ({ event }) => event.output } },
         onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
@@ -116,9 +125,9 @@ export const gatewayMachine = setup({
     },
     closing: {
       on: { CLOSE: {} },
-      invoke: { src: 'shutDown', input: ({ context }) => ({ runtime: context.runtime }), onDone: 'closed', onError: 'closed' },
+      invoke: { src: 'closeRuntime', input: ({ context }) => ({ runtime: context.runtime, forwarders: context.forwarders }), onDone: 'closed', onError: 'closed' },
     },
     closed: { type: 'final' },
-    failed: { type: 'final', entry: 'releaseEverything' },
+    failed: { type: 'final', entry: 'releaseRuntime' },
   },
 });

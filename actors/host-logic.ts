@@ -3,6 +3,6 @@ import { fromPromise } from 'xstate';
 import type { ServiceHost } from '../lib/service/service-host.js';
 
 /** Opens the host's listeners; resolves with the endpoints, ephemeral ports resolved. */
-export const startListening = fromPromise<string[], { host: ServiceHost; listen: string[] }>(({ input }) =>
+export const openListeners = fromPromise<string[], { host: ServiceHost; listen: string[] }>(({ input }) =>
   input.host.links.listen(input.listen),
 );

@@ -12,15 +12,13 @@
  */
 import { assign, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
-import { startListening } from './host-logic.js';
-import { DIRECTORY_NAME, DIRECTORY_SERVICE_ID, type ServiceRecord } from '../lib/directory/directory-client.js';
+import { openListeners } from './host-logic.js';
+import { DIRECTORY_NAME, DIRECTORY_SERVICE_ID } from '../lib/directory/directory-client.js';
 import type { DirectorySignals } from '../lib/directory/directory-service.js';
+import type { RegisteredService, Registration, RegistryEvent } from '../lib/directory/registry.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
 
-/** A registry entry: the record peers see, and the link that registered it (it goes when that link does). */
-export interface RegisteredService extends ServiceRecord {
-  linkId: string;
-}
+export type { RegisteredService } from '../lib/directory/registry.js';
 
 export interface ServiceDirectoryInput {
   host: ServiceHost;
@@ -37,9 +35,7 @@ export interface ServiceDirectoryContext extends ServiceDirectoryInput {
 }
 
 export type ServiceDirectoryEvent =
-  | { type: 'SERVICE.REGISTER'; service: RegisteredService }
-  | { type: 'SERVICE.UNREGISTER'; id: number }
-  | { type: 'LINK.CLOSED'; linkId: string }
+  | RegistryEvent
   | { type: 'CLOSE' };
 
 export const closeHost = fromPromise<void, { host: ServiceHost }>(({ input }) => input.host.close());
@@ -50,7 +46,7 @@ export const serviceDirectoryMachine = setup({
     input: {} as ServiceDirectoryInput,
     events: {} as ServiceDirectoryEvent,
   },
-  actors: { startListening, closeHost },
+  actors: { openListeners, closeHost },
   actions: {
     registerSelf: assign(({ context }, endpoints: string[]) => ({
       endpoints,
@@ -59,9 +55,9 @@ export const serviceDirectoryMachine = setup({
         [DIRECTORY_NAME]: { id: DIRECTORY_SERVICE_ID, name: DIRECTORY_NAME, endpoints, linkId: '' },
       },
     })),
-    addService: assign(({ context }, service: RegisteredService) => ({
-      services: { ...context.services, [service.name]: service },
-      nextId: Math.max(context.nextId, service.id + 1),
+    addService: assign(({ context }, registration: Registration) => ({
+      services: { ...context.services, [registration.name]: { ...registration, id: context.nextId } satisfies RegisteredService },
+      nextId: context.nextId + 1,
     })),
     removeService: assign({
       services: ({ context }, id: number) =>
@@ -94,7 +90,7 @@ export const serviceDirectoryMachine = setup({
   states: {
     listening: {
       invoke: {
-        src: 'startListening',
+        src: 'openListeners',
         input: ({ context }) => ({ host: context.host, listen: context.listen }),
         onDone: { target: 'ready', actions: { type: 'registerSelf', params: ({ event }) => event.output } },
         onError: { target: 'failed', actions: { type: 'storeError', params: ({ event }) => summarize(event.error) } },
@@ -105,10 +101,10 @@ export const serviceDirectoryMachine = setup({
       description: 'Answering register, unregister, lookup and list.',
       on: {
         'SERVICE.REGISTER': {
-          guard: { type: 'nameIsFree', params: ({ event }) => event.service.name },
+          guard: { type: 'nameIsFree', params: ({ event }) => event.registration.name },
           actions: [
-            { type: 'addService', params: ({ event }) => event.service },
-            { type: 'announceAdded', params: ({ event }) => event.service.name },
+            { type: 'addService', params: ({ event }) => event.registration },
+            { type: 'announceAdded', params: ({ event }) => event.registration.name },
           ],
         },
         'SERVICE.UNREGISTER': {

@@ -10,10 +10,10 @@
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
-import { startListening } from './host-logic.js';
+import { openListeners } from './host-logic.js';
 import { DirectoryClient } from '../lib/directory/directory-client.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
-import type { DialOptions } from '../lib/session/dial.js';
+import type { DialOptions } from '../lib/session/open-link.js';
 import type { TransportRegistry } from '../lib/transports/registry.js';
 
 export interface ServiceInput {
@@ -58,7 +58,7 @@ export const watchRegistration = fromCallback<ServiceEvent, { registration: Dire
 );
 
 /** Unregisters (best effort, the directory also drops it when the link closes) and closes every link. */
-export const shutDown = fromPromise<void, { context: ServiceContext }>(async ({ input: { context } }) => {
+export const unregisterAndClose = fromPromise<void, { context: ServiceContext }>(async ({ input: { context } }) => {
   const { registration, serviceId } = context;
   if (registration && serviceId !== null && !registration.session.isClosed) {
     await Promise.race([registration.unregister(serviceId).catch(() => undefined), delay(1_000)]);
@@ -73,7 +73,7 @@ export const serviceMachine = setup({
     input: {} as ServiceInput,
     events: {} as ServiceEvent,
   },
-  actors: { startListening, registerService, watchRegistration, shutDown },
+  actors: { openListeners, registerService, watchRegistration, unregisterAndClose },
   actions: {
     storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
     storeRegistration: assign((_, params: { registration: DirectoryClient; serviceId: number }) => ({
@@ -83,7 +83,7 @@ export const serviceMachine = setup({
     })),
     forgetRegistration: assign({ registration: null, serviceId: null }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
-    releaseEverything: ({ context }) => {
+    releaseLinks: ({ context }) => {
       context.registration?.close();
       void context.host.close();
     },
@@ -105,7 +105,7 @@ export const serviceMachine = setup({
     listening: {
       description: 'Opening the listeners; ephemeral ports get resolved here.',
       invoke: {
-        src: 'startListening',
+        src: 'openListeners',
         input: ({ context }) => ({ host: context.host, listen: context.listen }),
         onDone: [
           { guard: 'hasDirectory', target: 'registering', actions: { type: 'storeEndpoints', params: ({ event }) => event.output } },
@@ -148,10 +148,10 @@ export const serviceMachine = setup({
     closing: {
       description: 'Unregistering, then closing every link and listener.',
       on: { CLOSE: {} },
-      invoke: { src: 'shutDown', input: ({ context }) => ({ context }), onDone: 'closed', onError: 'closed' },
+      invoke: { src: 'unregisterAndClose', input: ({ context }) => ({ context }), onDone: 'closed', onError: 'closed' },
     },
     closed: { type: 'final' },
-    failed: { type: 'final', entry: 'releaseEverything' },
+    failed: { type: 'final', entry: 'releaseLinks' },
   },
 });
 

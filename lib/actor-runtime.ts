@@ -5,7 +5,7 @@
  * observer slows a machine several times).
  */
 import { lifecycleDiagnostics, type LifecycleMessage, type Logger } from './diagnostics.js';
-import { ClosedError } from './protocol/errors.js';
+import { ClosedError, ConnectionLostError, isErrorCode, qiError, type QiError } from './protocol/errors.js';
 import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent, type Observer, type InputFrom, type Actor } from 'xstate';
 
 /** An XState inspection observer, e.g. from `@statelyai/inspect`'s `inspector.inspect`. */
@@ -96,4 +96,10 @@ export function summarize(error: unknown): ErrorSummary {
     return { code: String(error.code), message: String(error.message) };
   }
   return { code: 'RemoteError', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The typed error an ErrorSummary was made from (the same class, code and message); `fallback` when there is none. */
+export function restoreError(summary: ErrorSummary | null, fallback = 'ended without an error'): QiError {
+  if (!summary) return new ConnectionLostError(fallback);
+  return isErrorCode(summary.code) ? qiError(summary.code, summary.message) : new ConnectionLostError(summary.message);
 }

@@ -1,16 +1,16 @@
-import type { Actor, AnyActorRef } from 'xstate';
+import type { Actor } from 'xstate';
 import { clientMachine } from '../../actors/client.js';
 import { connectionMachine } from '../../actors/connection.js';
-import { startActor } from '../actor-runtime.js';
+import { restoreError, startActor } from '../actor-runtime.js';
 import { ClientChannel } from '../client/client-channel.js';
 import type { Logger } from '../diagnostics.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import { CanceledError, ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
-import type { LinkSession } from '../session/link-session.js';
+import { Session } from '../session/session.js';
 import { ActorHandle } from './actor-handle.js';
-import { closeActor, settled } from './lifecycle.js';
-import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+import { onActorEnd, settled } from './lifecycle.js';
+import { resolveOptions, type CommonOptions } from './options.js';
 import { ServiceClient, withMethods, type ServiceProxy } from './service-client.js';
 import type { UntypedService } from './service-types.js';
 
@@ -38,8 +38,6 @@ export interface ConnectOptions extends CommonOptions {
  * ```
  */
 export class Connection extends ActorHandle<typeof connectionMachine> {
-  /** The bound clients, by their actor (which tells its end through `startActor`'s `onEnd`). */
-  private readonly clients = new Map<AnyActorRef, ServiceClient<unknown>>();
   private directoryClient: Promise<ServiceProxy<DirectoryService>> | undefined;
   private clientCount = 0;
 
@@ -67,7 +65,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
    * typed client: `await conn.service<typeof tts>('tts')`; `options.timeout` is the client's default per call.
    */
   async service<T = UntypedService>(name: string, options: ClientOptions = {}): Promise<ServiceProxy<T>> {
-    const session = this.openSession();
+    const session = this.session();
     const { onListenerError, ...defaults } = options;
     const logger = this.logger;
     const reportListenerError = onListenerError ?? ((error: unknown) => logger?.warn?.(`[qimessaging] a listener of ${name} threw`, error));
@@ -77,7 +75,6 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       parent: this.actor,
       systemId: `client:${++this.clientCount}:${name}`,
       logger,
-      onEnd: (ended) => this.clients.delete(ended),
     });
     const client = new ServiceClient<T>(actor, channel);
     const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
@@ -85,10 +82,8 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       throw toQiError(err);
     });
     if (!snapshot.matches('bound')) {
-      throw errorFromSummary(snapshot.context.error, `could not bind ${name}`);
+      throw restoreError(snapshot.context.error, `could not bind ${name}`);
     }
-    // A client that ended in the meantime has already been forgotten.
-    if (actor.getSnapshot().status === 'active') this.clients.set(actor, client as ServiceClient<unknown>);
     return withMethods(client);
   }
 
@@ -121,7 +116,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
         settled = true;
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        watch.unsubscribe();
+        stopWatching();
         void directory.off('serviceAdded', onAdded);
         outcome();
       };
@@ -138,8 +133,8 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       };
       const onAbort = (): void => settle(() => reject(new CanceledError(`stopped waiting for ${name}`)));
       // The directory binding ending (connection lost, directory gone) ends the wait with its error.
-      const ended = (): void => settle(() => reject(errorFromSummary(directory.actor.getSnapshot().context.error, 'the directory binding ended')));
-      const watch = directory.actor.subscribe({ complete: ended, error: ended });
+      const ended = (): void => settle(() => reject(restoreError(directory.actor.getSnapshot().context.error, 'the directory binding ended')));
+      const stopWatching = onActorEnd(directory.actor, ended);
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.timeout !== undefined) {
@@ -150,21 +145,18 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     });
   }
 
-  /** Closes every client, then the link. Pending calls fail with ClosedError. Idempotent. */
+  /**
+   * Closes the link: every client ends (its pending calls fail with ClosedError), since they all live in its
+   * session. Idempotent.
+   */
   override close(): Promise<void> {
     return super.close();
   }
 
-  protected override async shutDown(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((client) => client.close()));
-    await closeActor(this.actor);
-  }
-
-
-  private openSession(): LinkSession {
+  private session(): Session {
     const snapshot = this.actor.getSnapshot();
-    if (!snapshot.matches('open') || !snapshot.context.session) {
-      throw snapshot.context.error ? errorFromSummary(snapshot.context.error, '') : new ClosedError(`connection to ${this.url} is closed`);
+    if (!snapshot.matches('open')) {
+      throw snapshot.context.error ? restoreError(snapshot.context.error) : new ClosedError(`connection to ${this.url} is closed`);
     }
     return snapshot.context.session;
   }
@@ -177,9 +169,10 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
-  const { handshakeTimeoutMs, ...sessionOptions } = limits;
+  // The session outlives its link: the Connection decides what a lost link means.
+  const session = new Session('initiator', { ...limits, outlivesLink: true });
   const actor = startActor(connectionMachine, {
-    input: { url, transports, handshakeTimeoutMs, sessionOptions },
+    input: { url, transports, session, maxBodySize: limits.maxBodySize },
     inspect,
     logger,
     systemId: 'connection',
@@ -190,7 +183,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const snapshot = await settled(actor, 'open').finally(() => options.signal?.removeEventListener('abort', abort));
   if (!snapshot.matches('open')) {
     if (snapshot.matches('closed')) throw new ClosedError(`connection to ${url} aborted`);
-    throw errorFromSummary(snapshot.context.error, `could not connect to ${url}`);
+    throw restoreError(snapshot.context.error, `could not connect to ${url}`);
   }
   return new Connection(actor, logger);
 }

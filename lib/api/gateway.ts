@@ -1,10 +1,11 @@
 import type { Actor } from 'xstate';
+import { ForwarderPool, type ForwarderActor } from '../../actors/forwarder-pool.js';
 import { gatewayMachine } from '../../actors/gateway.js';
-import { startActor } from '../actor-runtime.js';
+import { restoreError, startActor } from '../actor-runtime.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
-import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+import { resolveOptions, type CommonOptions } from './options.js';
 
 export interface GatewayOptions extends CommonOptions {
   /** The ServiceDirectory's endpoint. */
@@ -33,8 +34,8 @@ export class Gateway extends ActorHandle<typeof gatewayMachine> {
   }
 
   /** The live bindings' Forwarder actors. */
-  get forwarders(): GatewayRuntime['forwarders'] {
-    return this.actor.getSnapshot().context.runtime.forwarders;
+  get forwarders(): ReadonlySet<ForwarderActor> {
+    return this.actor.getSnapshot().context.forwarders.actors;
   }
 
   /** Stops every forwarder and closes every link and listener. Idempotent. */
@@ -47,18 +48,19 @@ export class Gateway extends ActorHandle<typeof gatewayMachine> {
 /** Starts a Gateway: connects to the directory, listens, and resolves once ready. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
-  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, logger);
+  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client) => forwarders.bind(name, client));
+  const forwarders = new ForwarderPool(runtime, logger);
   const actor = startActor(gatewayMachine, {
-    input: { runtime, listen: options.listen, retryDelayMs: options.retryDelayMs ?? 1_000 },
+    input: { runtime, forwarders, listen: options.listen, retryDelayMs: options.retryDelayMs ?? 1_000 },
     inspect,
     logger,
     systemId: 'gateway',
   });
-  runtime.attach(actor);
+  forwarders.attach(actor);
   const snapshot = await settled(actor, 'ready');
   if (!snapshot.matches('ready')) {
     await closeActor(actor);
-    throw errorFromSummary(snapshot.context.error, 'the gateway could not start');
+    throw restoreError(snapshot.context.error, 'the gateway could not start');
   }
   return new Gateway(actor);
 }

@@ -22,3 +22,17 @@ export async function closeActor(actor: AnyActorRef): Promise<void> {
   actor.send({ type: 'CLOSE' });
   await waitFor(actor, (s) => s.status !== 'active').catch(() => undefined);
 }
+
+/**
+ * Calls `listener` once when `actor` ends, done, stopped or failed (at once, but after returning, if it already
+ * has: XState tells a late subscriber of a stopped actor nothing). Returns an unsubscribe function.
+ */
+export function onActorEnd(actor: AnyActorRef, listener: () => void): () => void {
+  if (actor.getSnapshot().status !== 'active') {
+    let active = true;
+    queueMicrotask(() => active && listener());
+    return () => (active = false);
+  }
+  const subscription = actor.subscribe({ complete: listener, error: listener });
+  return () => subscription.unsubscribe();
+}

@@ -1,13 +1,11 @@
 /** Options every factory of the public API takes. */
 import type { InspectOption } from '../actor-runtime.js';
 import type { Logger } from '../diagnostics.js';
-import { qiError, isErrorCode, type QiError, ConnectionLostError } from '../protocol/errors.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import { platformTransports } from './platform-defaults.js';
-import type { ErrorSummary } from '../actor-runtime.js';
 
 export interface CommonOptions {
-  /** The transports to use by URL scheme; default: memory and tcp. */
+  /** The transports to use by URL scheme; default: the platform's (on Node: memory, tcp and ws). */
   transports?: TransportRegistry;
   /** An XState inspection observer (e.g. `@statelyai/inspect`'s `inspector.inspect`). Off unless given. */
   inspect?: InspectOption;
@@ -29,16 +27,10 @@ export interface CommonOptions {
 /** The pieces of CommonOptions each layer passes on, with defaults applied. */
 export function resolveOptions(options: CommonOptions) {
   const limits = {
-    ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }),
-    ...(options.maxChannels === undefined ? {} : { maxChannels: options.maxChannels }),
-    ...(options.maxPendingCalls === undefined ? {} : { maxPendingCalls: options.maxPendingCalls }),
-    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    maxBodySize: options.maxBodySize,
+    maxChannels: options.maxChannels,
+    maxPendingCalls: options.maxPendingCalls,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
   };
   return { transports: options.transports ?? platformTransports(), inspect: options.inspect, logger: options.logger, limits };
-}
-
-/** Rebuilds the typed error an actor stored in its context. */
-export function errorFromSummary(summary: ErrorSummary | null, fallback: string): QiError {
-  if (!summary) return new ConnectionLostError(fallback);
-  return isErrorCode(summary.code) ? qiError(summary.code, summary.message) : new ConnectionLostError(summary.message);
 }

@@ -3,6 +3,7 @@ import { clientMachine } from '../../actors/client.js';
 import type { CallOptions, ClientChannel, SignalListener } from '../client/client-channel.js';
 import type { MetaObject } from '../protocol/control.js';
 import { ActorHandle } from './actor-handle.js';
+import { onActorEnd } from './lifecycle.js';
 import { RemoteProperty } from './remote-property.js';
 import { signalIterator } from './signal-iterator.js';
 import type {
@@ -84,7 +85,7 @@ export class ServiceClient<T = UntypedService> extends ActorHandle<typeof client
    * `for await (const [word] of tts.signal('spoke')) …`.
    */
   signal<K extends SignalName<T>>(signal: K): AsyncIterableIterator<SignalArgs<T, K>> {
-    return signalIterator(this.channel, signal) as AsyncIterableIterator<SignalArgs<T, K>>;
+    return signalIterator(this.channel, signal, (listener) => onActorEnd(this.actor, listener)) as AsyncIterableIterator<SignalArgs<T, K>>;
   }
 
   /** A property of the service: `get`, `set` and watch its changes with `on`. */

@@ -1,12 +1,12 @@
 import type { Actor } from 'xstate';
 import { serviceDirectoryMachine, type ServiceDirectoryActor } from '../../actors/service-directory.js';
 import { directoryMembers, DirectorySignals } from '../directory/directory-service.js';
-import { startActor } from '../actor-runtime.js';
+import { restoreError, startActor } from '../actor-runtime.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import { ServiceHost } from '../service/service-host.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
-import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+import { resolveOptions, type CommonOptions } from './options.js';
 
 export interface ServiceDirectoryOptions extends CommonOptions {
   /** Endpoints to listen on, e.g. `['memory://sd', 'tcp://127.0.0.1:0']`. */
@@ -56,7 +56,7 @@ export async function createServiceDirectory(options: ServiceDirectoryOptions): 
   const snapshot = await settled(started, 'ready');
   if (!snapshot.matches('ready')) {
     await closeActor(started);
-    throw errorFromSummary(snapshot.context.error, 'the service directory could not start');
+    throw restoreError(snapshot.context.error, 'the service directory could not start');
   }
   return new ServiceDirectory(started);
 }

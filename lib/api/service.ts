@@ -1,12 +1,12 @@
 import type { Actor } from 'xstate';
 import { serviceMachine } from '../../actors/service.js';
-import { startActor } from '../actor-runtime.js';
+import { restoreError, startActor } from '../actor-runtime.js';
 import { describeMembers } from '../service/meta-object.js';
 import { ServiceHost } from '../service/service-host.js';
-import type { DispatcherStats } from '../service/dispatcher.js';
+import type { ServiceStats } from '../service/served-object.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
-import { errorFromSummary, resolveOptions, type CommonOptions } from './options.js';
+import { resolveOptions, type CommonOptions } from './options.js';
 
 export interface ServiceOptions extends CommonOptions {
   /** Endpoints to listen on; default one private `memory://` endpoint. Use `tcp://127.0.0.1:0` for an ephemeral port. */
@@ -45,8 +45,8 @@ export class Service extends ActorHandle<typeof serviceMachine> {
   }
 
   /** Counters: calls, posts, errors, dropped posts. */
-  get stats(): Readonly<DispatcherStats> {
-    return this.host.dispatcher.stats;
+  get stats(): Readonly<ServiceStats> {
+    return this.host.object.stats;
   }
 
   /** Unregisters and closes every link; clients through a gateway see ServiceGone. Idempotent. */
@@ -84,7 +84,7 @@ export async function createService(name: string, implementation: object, option
   const snapshot = await settled(actor, 'ready');
   if (!snapshot.matches('ready')) {
     await closeActor(actor);
-    throw errorFromSummary(snapshot.context.error, `service ${name} could not start`);
+    throw restoreError(snapshot.context.error, `service ${name} could not start`);
   }
   return new Service(actor, host);
 }

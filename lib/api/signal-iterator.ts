@@ -4,7 +4,12 @@
  */
 import type { ClientChannel, SignalListener } from '../client/client-channel.js';
 
-export function signalIterator(channel: ClientChannel, signal: string): AsyncIterableIterator<unknown[]> {
+/** `onBindingEnd(listener)` calls `listener` once the binding ends and returns an unsubscribe function. */
+export function signalIterator(
+  channel: ClientChannel,
+  signal: string,
+  onBindingEnd: (listener: () => void) => () => void,
+): AsyncIterableIterator<unknown[]> {
   const buffered: unknown[][] = [];
   const waiting: Array<(result: IteratorResult<unknown[]>) => void> = [];
   let done = false;
@@ -19,7 +24,7 @@ export function signalIterator(channel: ClientChannel, signal: string): AsyncIte
     if (resolve) resolve({ value: args, done: false });
     else buffered.push(args);
   };
-  const stopWatching = channel.onEnded(finish);
+  const stopWatching = onBindingEnd(finish);
   const subscribed = channel.subscribe(signal, listener).catch((err: unknown) => {
     failure = err;
     finish();

@@ -1,12 +1,16 @@
 /**
  * The client's end of one binding: calls, posts, signal subscriptions and properties on its channel. It is the
  * direct path a bound Client installs (DESIGN §4): a call costs a map lookup and an encode, no actor event.
+ *
+ * It belongs to a Session, not to a link: when the session's link is detached the channel is suspended (calls
+ * fail with the link's error), and `rebind()` on the session's next link gives it a new channel number and
+ * replays its signal subscriptions. It reports the end of the binding once, to its one owner.
  */
 import { decodeMessageBody } from '../protocol/codec.js';
 import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObject } from '../protocol/control.js';
 import { CanceledError, ClosedError, NoSuchMemberError, ProtocolError, TimeoutError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameType, MessageType } from '../protocol/header.js';
-import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
+import type { ChannelEndpoint, Session } from '../session/session.js';
 import { memberIds, sharedMetaObject, type MemberRef } from '../session/shared-meta-objects.js';
 
 const NO_MEMBERS: ReadonlyMap<string, MemberRef> = new Map();
@@ -21,15 +25,18 @@ export interface CallOptions {
 
 export type SignalListener = (...args: unknown[]) => void;
 
+type ChannelState = 'unbound' | 'bound' | 'suspended' | 'ended';
+
 export class ClientChannel implements ChannelEndpoint {
   private channelNumber = 0;
   private meta: MetaObject | undefined;
   /** Shared by every client of the same service on this link (see shared-meta-objects.ts). */
   private ids: ReadonlyMap<string, MemberRef> = NO_MEMBERS;
-  private endedWith: QiError | undefined;
-  // The collections below are made on first use: most clients only call, and a connection may hold thousands.
-  private closedListeners: Set<(error: QiError) => void> | undefined;
+  private state: ChannelState = 'unbound';
+  /** Why calls fail now: the link's loss while suspended, the binding's end once ended. */
+  private failure: QiError | undefined;
   private owner: ((error: QiError) => void) | undefined;
+  // The collections below are made on first use: most clients only call, and a connection may hold thousands.
   private listeners: Map<number, Set<SignalListener>> | undefined;
   /** The registerEvent under way for a member, so concurrent subscribers share it. */
   private registering: Map<number, Promise<unknown>> | undefined;
@@ -37,7 +44,7 @@ export class ClientChannel implements ChannelEndpoint {
   listenerErrors = 0;
 
   constructor(
-    readonly session: LinkSession,
+    readonly session: Session,
     readonly serviceName: string,
     /** Default options of every call (e.g. a per-client timeout). */
     readonly defaults: CallOptions = {},
@@ -52,23 +59,54 @@ export class ClientChannel implements ChannelEndpoint {
     return this.meta;
   }
 
+  /** True once the binding has ended for good. */
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
   /** Asks the far side of the link to bind `serviceName`; on success the channel routes to this object. */
   async bind(): Promise<BindReply> {
     const reply = checkBindReply(await this.session.controlCall(ControlAction.bind, { name: this.serviceName }));
-    if (this.endedWith) {
+    if (this.state === 'ended') {
       // Closed while the bind was under way: release the channel the far side just opened for us.
       this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
-      throw this.endedWith;
+      throw this.failure!;
     }
     this.channelNumber = reply.channel;
     this.meta = sharedMetaObject(this.session, this.serviceName, reply.metaObject);
     this.ids = memberIds(this.meta);
+    this.state = 'bound';
+    this.failure = undefined;
     this.session.attachChannel(reply.channel, this);
     return { channel: reply.channel, metaObject: this.meta };
   }
 
+  /**
+   * Binds the service again on the session's new link, after a suspension: a new channel number, the same
+   * listeners, each subscribed signal registered again (by name: the service may have renumbered its members).
+   */
+  async rebind(): Promise<void> {
+    if (this.state !== 'suspended') return;
+    const previous = this.ids;
+    const names = new Map<number, string>();
+    for (const [name, member] of previous) if (member.kind !== 'method') names.set(member.id, name);
+    await this.bind();
+    const listeners = this.listeners;
+    if (!listeners || listeners.size === 0) return;
+    this.listeners = new Map();
+    const registrations: Array<Promise<unknown>> = [];
+    for (const [oldId, set] of listeners) {
+      const member = this.ids.get(names.get(oldId) ?? '');
+      // A signal the service no longer has: its listeners are dropped, as a failed `on` would be.
+      if (!member || member.kind === 'method') continue;
+      this.listeners.set(member.id, set);
+      registrations.push(this.objectCall(ObjectAction.registerEvent, [member.id]));
+    }
+    await Promise.all(registrations);
+  }
+
   call(method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
-    if (this.endedWith) return Promise.reject(this.endedWith);
+    if (this.failure) return Promise.reject(this.failure);
     let id: number;
     try {
       id = this.memberId(method, 'method');
@@ -80,13 +118,13 @@ export class ClientChannel implements ChannelEndpoint {
 
   /** Sends a one-way call: never answered; a post to nothing is dropped by the service. */
   post(method: string, args: unknown[]): void {
-    if (this.endedWith) throw this.endedWith;
+    if (this.failure) throw this.failure;
     this.session.post(this.channelNumber, MAIN_OBJECT, this.memberId(method, 'method'), args);
   }
 
   /** Subscribes `listener` to a signal (or a property's changes); the first listener subscribes the binding. */
   async subscribe(name: string, listener: SignalListener): Promise<void> {
-    if (this.endedWith) throw this.endedWith;
+    if (this.failure) throw this.failure;
     const id = this.eventId(name);
     const listeners = (this.listeners ??= new Map());
     const registering = (this.registering ??= new Map());
@@ -116,7 +154,7 @@ export class ClientChannel implements ChannelEndpoint {
     const set = this.listeners?.get(id);
     if (!set?.delete(listener) || set.size > 0) return;
     this.listeners?.delete(id);
-    if (this.endedWith) return;
+    if (this.failure) return;
     await this.objectCall(ObjectAction.unregisterEvent, [id]).catch(() => undefined);
   }
 
@@ -130,10 +168,12 @@ export class ClientChannel implements ChannelEndpoint {
 
   /** Ends the binding from this side: pending calls fail with ClosedError and the far side is told (best effort). */
   unbind(): Promise<void> {
-    if (this.endedWith) return Promise.resolve();
+    if (this.state === 'ended') return Promise.resolve();
+    const wasBound = this.state === 'bound';
     const error = new ClosedError(`client of ${this.serviceName} closed`);
     this.end(error);
-    if (this.channelNumber === 0 || this.session.isClosed) return Promise.resolve();
+    this.session.forgetSuspended(this);
+    if (!wasBound || !this.session.isOpen) return Promise.resolve();
     this.session.detachChannel(this.channelNumber);
     this.session.calls.failChannel(this.channelNumber, error);
     return this.session.controlCall(ControlAction.unbind, { channel: this.channelNumber }).then(
@@ -143,27 +183,24 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   /**
-   * Sets the one listener of the Client actor that owns this channel (undefined clears it): told once when the
-   * binding ends. A slot rather than an invoked watcher actor, which would cost about 1.9 KB per binding.
+   * Sets the one listener that owns this channel, the Client actor (undefined clears it): told once, when the
+   * binding ends (at once if it has). A slot rather than an invoked watcher actor (see ARCHITECTURE.md).
    */
   setOwner(listener: ((error: QiError) => void) | undefined): void {
     this.owner = listener;
-    if (listener && this.endedWith) listener(this.endedWith);
+    if (listener && this.state === 'ended') listener(this.failure!);
   }
 
-  /** Calls `listener` once when the binding ends (at once if it has). Returns an unsubscribe function. */
-  onEnded(listener: (error: QiError) => void): () => void {
-    if (this.endedWith) listener(this.endedWith);
-    else (this.closedListeners ??= new Set()).add(listener);
-    return () => this.closedListeners?.delete(listener);
-  }
-
+  /** Events only: the session settles answers to this channel's calls itself. */
   onFrame(frame: Uint8Array): void {
-    const type = frameType(frame);
-    if (type === MessageType.Reply || type === MessageType.Error) this.session.settle(frame);
-    else if (type === MessageType.Event) this.onEvent(frame);
-    else if (type !== MessageType.Canceled) this.session.stats.strayFrames++;
-    // Canceled confirms a Cancel; the call was already rejected when it was canceled.
+    if (frameType(frame) === MessageType.Event) this.onEvent(frame);
+    else this.session.stats.strayFrames++;
+  }
+
+  onSuspended(error: QiError): void {
+    if (this.state !== 'bound') return;
+    this.state = 'suspended';
+    this.failure = error;
   }
 
   onClosed(error: QiError): void {
@@ -171,7 +208,7 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   toJSON(): object {
-    return { service: this.serviceName, channel: this.channelNumber, subscriptions: this.listeners?.size ?? 0, ended: this.endedWith?.code ?? null };
+    return { service: this.serviceName, channel: this.channelNumber, state: this.state, subscriptions: this.listeners?.size ?? 0 };
   }
 
   private objectCall(action: number, args: unknown[], options: CallOptions = {}): Promise<unknown> {
@@ -192,7 +229,7 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   private propertyCall(action: number, name: string, extra: unknown[], options?: CallOptions): Promise<unknown> {
-    if (this.endedWith) return Promise.reject(this.endedWith);
+    if (this.failure) return Promise.reject(this.failure);
     let id: number;
     try {
       id = this.memberId(name, 'property');
@@ -243,12 +280,10 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   private end(error: QiError): void {
-    if (this.endedWith) return;
-    this.endedWith = error;
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.failure = error;
     this.listeners = undefined;
-    const listeners = this.closedListeners;
-    this.closedListeners = undefined;
-    for (const listener of listeners ?? []) listener(error);
     const owner = this.owner;
     this.owner = undefined;
     owner?.(error);

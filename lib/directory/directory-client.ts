@@ -3,8 +3,8 @@
  * registering itself, a Gateway looking services up). It is a ClientChannel bound to `ServiceDirectory`.
  */
 import { ClientChannel } from '../client/client-channel.js';
-import { dial, type DialOptions } from '../session/dial.js';
-import type { LinkSession } from '../session/link-session.js';
+import { dial, type DialOptions } from '../session/open-link.js';
+import type { Session } from '../session/session.js';
 import type { TransportRegistry } from '../transports/registry.js';
 
 export const DIRECTORY_NAME = 'ServiceDirectory';
@@ -33,7 +33,7 @@ export class DirectoryClient {
     }
   }
 
-  get session(): LinkSession {
+  get session(): Session {
     return this.channel.session;
   }
 

@@ -4,11 +4,11 @@
  * change it by sending events, so every change is a transition the inspector shows; the machine's actions emit
  * the signals.
  */
-import type { RegisteredService, ServiceDirectoryActor } from '../../actors/service-directory.js';
-import { BadArgumentsError, ServiceAlreadyRegisteredError, ServiceNotFoundError } from '../protocol/errors.js';
+import { BadArgumentsError, ClosedError, ServiceAlreadyRegisteredError, ServiceNotFoundError } from '../protocol/errors.js';
 import { signal, type Signal } from '../service/members.js';
 import { memberTable, type MemberTable } from '../service/meta-object.js';
 import { DIRECTORY_NAME, type ServiceRecord } from './directory-client.js';
+import type { RegisteredService, RegistryActor } from './registry.js';
 
 /** The directory as a client sees it: `conn.service<DirectoryService>('ServiceDirectory')`. */
 export interface DirectoryService {
@@ -30,7 +30,7 @@ export class DirectorySignals {
   }
 }
 
-export function directoryMembers(actor: () => ServiceDirectoryActor, signals: DirectorySignals): MemberTable {
+export function directoryMembers(actor: () => RegistryActor, signals: DirectorySignals): MemberTable {
   const services = (): Record<string, RegisteredService> => actor().getSnapshot().context.services;
   const publicRecord = ({ id, name, endpoints }: RegisteredService): ServiceRecord => ({ id, name, endpoints });
   return memberTable(
@@ -44,10 +44,13 @@ export function directoryMembers(actor: () => ServiceDirectoryActor, signals: Di
           if (typeof name !== 'string' || name === '' || !Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
             throw new BadArgumentsError('register expects (name: string, endpoints: string[])');
           }
-          if (Object.hasOwn(services(), name)) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);
-          const id = actor().getSnapshot().context.nextId;
-          actor().send({ type: 'SERVICE.REGISTER', service: { id, name, endpoints: endpoints as string[], linkId: session.id } });
-          return id;
+          // The actor decides (its guard refuses a name in use, its action gives the id); this reports what it did.
+          const before = Object.hasOwn(services(), name) ? services()[name] : undefined;
+          actor().send({ type: 'SERVICE.REGISTER', registration: { name, endpoints: endpoints as string[], linkId: session.id } });
+          const after = Object.hasOwn(services(), name) ? services()[name] : undefined;
+          if (!after) throw new ClosedError('the directory is closing');
+          if (after === before) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);
+          return after.id;
         },
       },
       {

@@ -1,49 +1,39 @@
 /**
- * The Gateway's data plane and its answer to `bind`: accepted client links (LinkHost), the directory link, one
- * reusable link per service endpoint, and the Forwarder actors of live bindings.
- *
- * Forwarders are created with the gateway actor as `parent` and kept in this runtime's own Set, not in the
- * gateway's children map: XState copies a parent's children map on every spawn, which would make the n-th
- * binding cost O(n) (DESIGN §4). They still join the gateway's actor system, so the inspector sees them.
+ * The Gateway's data plane and the resources its bindings share: accepted client links (LinkHost), the directory
+ * link, one reusable link per service endpoint, and the signal fan-outs. A bind is answered by the BindHandler it
+ * is given (the actors layer's ForwarderPool, which starts one Forwarder per binding); this runtime is what each
+ * forwarder uses (`ForwarderGateway`).
  */
-import { waitFor, type AnyActorRef } from 'xstate';
-import { forwarderMachine, type ForwarderGateway } from '../../actors/forwarder.js';
-import { handOver, startActor } from '../actor-runtime.js';
-import type { Logger } from '../diagnostics.js';
+import { handOver } from '../actor-runtime.js';
 import { DirectoryClient } from '../directory/directory-client.js';
-import { ControlAction, type BindReply } from '../protocol/control.js';
-import { ConnectionLostError, qiError, ServiceGoneError, TransportError, isErrorCode, type QiError } from '../protocol/errors.js';
-import { dial, type DialOptions } from '../session/dial.js';
+import { ConnectionLostError, TransportError } from '../protocol/errors.js';
+import { dial, type DialOptions } from '../session/open-link.js';
 import { LinkHost, type HostOptions } from '../session/link-host.js';
-import type { ControlHandler, LinkSession } from '../session/link-session.js';
+import type { BindHandler, Session } from '../session/session.js';
 import type { TransportRegistry } from '../transports/registry.js';
-import { DownstreamEnd } from './forwarding-route.js';
 import { SignalFanout } from './signal-fanout.js';
 
-type ForwarderActor = ReturnType<typeof startActor<typeof forwarderMachine>>;
+/** What a forwarder needs of its gateway. */
+export interface ForwarderGateway {
+  directory(): DirectoryClient;
+  serviceSession(endpoints: readonly string[]): Promise<Session>;
+  fanout(service: Session, name: string): SignalFanout;
+}
 
-export class GatewayRuntime implements ControlHandler, ForwarderGateway {
+export class GatewayRuntime implements ForwarderGateway {
   readonly links: LinkHost;
-  readonly forwarders = new Set<ForwarderActor>();
   private directoryClient: DirectoryClient | undefined;
-  private readonly serviceSessions = new Map<string, Promise<LinkSession>>();
-  private readonly fanouts = new WeakMap<LinkSession, Map<string, SignalFanout>>();
-  private owner: AnyActorRef | undefined;
-  private bindCount = 0;
+  private readonly serviceSessions = new Map<string, Promise<Session>>();
+  private readonly fanouts = new WeakMap<Session, Map<string, SignalFanout>>();
 
   constructor(
     private readonly transports: TransportRegistry,
     readonly directoryUrl: string,
     hostOptions: HostOptions,
     private readonly dialOptions: DialOptions,
-    private readonly logger?: Logger,
+    bind: BindHandler<Session>,
   ) {
-    this.links = new LinkHost(transports, this, hostOptions);
-  }
-
-  /** The gateway actor, parent of every forwarder. */
-  attach(owner: AnyActorRef): void {
-    this.owner = owner;
+    this.links = new LinkHost(transports, bind, hostOptions);
   }
 
   directory(): DirectoryClient {
@@ -64,7 +54,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
   }
 
   /** A link to the service at one of `endpoints`: an open one if there is, else the first that dials. */
-  async serviceSession(endpoints: readonly string[]): Promise<LinkSession> {
+  async serviceSession(endpoints: readonly string[]): Promise<Session> {
     let lastError: unknown = new TransportError('the service registered no endpoint');
     for (const endpoint of endpoints) {
       if (!this.canDial(endpoint)) continue;
@@ -80,7 +70,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
   }
 
   /** The signal fan-out of service `name` on `service`, shared by all its routes on that link. */
-  fanout(service: LinkSession, name: string): SignalFanout {
+  fanout(service: Session, name: string): SignalFanout {
     let byName = this.fanouts.get(service);
     if (!byName) this.fanouts.set(service, (byName = new Map()));
     let fanout = byName.get(name);
@@ -88,34 +78,8 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
     return fanout;
   }
 
-  async bind(name: string, client: LinkSession): Promise<BindReply> {
-    const forwarder = startActor(forwarderMachine, {
-      input: { name, client, gateway: this },
-      parent: this.owner,
-      systemId: `forwarder:${client.id}:${name}:${++this.bindCount}`,
-      logger: this.logger,
-      onEnd: (ended, failed, error) => {
-        this.forwarders.delete(ended);
-        if (failed) this.abandon(ended, error);
-      },
-    });
-    // One that failed while starting has already been told its end.
-    if (forwarder.getSnapshot().status === 'active') this.forwarders.add(forwarder);
-    const snapshot = await waitFor(forwarder, (s) => s.matches('active') || s.status !== 'active');
-    const { route, metaObject, error } = snapshot.context;
-    if (snapshot.matches('active') && route && metaObject) return { channel: route.down, metaObject };
-    throw toError(error);
-  }
-
-  unbind(channel: number, client: LinkSession): void {
-    const endpoint = client.channelEndpoint(channel);
-    if (endpoint instanceof DownstreamEnd) endpoint.route.ended({ type: 'CLIENT.UNBOUND' });
-  }
-
+  /** Closes every link: client links first (their bindings end), then service links and the directory's. */
   async close(): Promise<void> {
-    // Forwarders have the gateway as parent, so they are ended by event (every state goes to `closed` on STOP).
-    for (const forwarder of this.forwarders) forwarder.send({ type: 'STOP' });
-    this.forwarders.clear();
     await this.links.close();
     const sessions = await Promise.allSettled(this.serviceSessions.values());
     for (const result of sessions) if (result.status === 'fulfilled') result.value.close();
@@ -124,17 +88,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
   }
 
   toJSON(): object {
-    return { ...this.links.toJSON(), bindings: this.forwarders.size, serviceLinks: this.serviceSessions.size };
-  }
-
-  /** A forwarder died of a bug: remove its route and tell its client, so nothing is left half-wired. */
-  private abandon(forwarder: ForwarderActor, err: unknown): void {
-    const { route, client, name } = forwarder.getSnapshot().context;
-    if (!route?.isInstalled) return;
-    route.remove();
-    const message = `binding to '${name}' failed in the gateway: ${err instanceof Error ? err.message : String(err)}`;
-    if (!client.isClosed) client.notifyChannelClosed(route.down, new ServiceGoneError(message));
-    if (!route.service.isClosed) route.service.controlCall(ControlAction.unbind, { channel: route.up }).catch(() => undefined);
+    return { ...this.links.toJSON(), serviceLinks: this.serviceSessions.size };
   }
 
   private canDial(endpoint: string): boolean {
@@ -147,7 +101,7 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
   }
 
   /** Caches a service link by endpoint until it closes (or fails to open). */
-  private remember(endpoint: string, session: Promise<LinkSession>): Promise<LinkSession> {
+  private remember(endpoint: string, session: Promise<Session>): Promise<Session> {
     this.serviceSessions.set(endpoint, session);
     session.then(
       (s) => s.onClosed(() => this.serviceSessions.get(endpoint) === session && this.serviceSessions.delete(endpoint)),
@@ -155,9 +109,4 @@ export class GatewayRuntime implements ControlHandler, ForwarderGateway {
     );
     return session;
   }
-}
-
-function toError(error: { code: string; message: string } | null): QiError {
-  if (!error) return new ConnectionLostError('binding ended before it was made');
-  return isErrorCode(error.code) ? qiError(error.code, error.message) : new ConnectionLostError(error.message);
 }

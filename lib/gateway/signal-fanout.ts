@@ -7,8 +7,12 @@
 import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply } from '../protocol/control.js';
 import type { QiError } from '../protocol/errors.js';
 import { frameAction, frameType, MessageType } from '../protocol/header.js';
-import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
-import type { ForwardingRoute } from './forwarding-route.js';
+import type { ChannelEndpoint, Session } from '../session/session.js';
+
+/** A route that takes its client's copies of Event frames (a ForwardingRoute). */
+export interface FanoutSubscriber {
+  deliverEvent(frame: Uint8Array): void;
+}
 
 export class SignalFanout implements ChannelEndpoint {
   /** Emissions received from the service (one per emission, whatever the number of subscribers). */
@@ -16,16 +20,16 @@ export class SignalFanout implements ChannelEndpoint {
   /** Event frames sent to clients. */
   eventsOut = 0;
   private channel: Promise<number> | undefined;
-  private readonly subscribers = new Map<number, Set<ForwardingRoute>>();
+  private readonly subscribers = new Map<number, Set<FanoutSubscriber>>();
   /** The upstream registerEvent of each member, once asked for (shared by concurrent first subscribers). */
   private readonly upstream = new Map<number, Promise<unknown>>();
 
   constructor(
-    private readonly service: LinkSession,
+    private readonly service: Session,
     private readonly name: string,
   ) {}
 
-  async subscribe(route: ForwardingRoute, memberId: number): Promise<void> {
+  async subscribe(subscriber: FanoutSubscriber, memberId: number): Promise<void> {
     let registration = this.upstream.get(memberId);
     if (!registration) {
       registration = this.upstreamCall(ObjectAction.registerEvent, memberId);
@@ -35,21 +39,22 @@ export class SignalFanout implements ChannelEndpoint {
     await registration;
     let set = this.subscribers.get(memberId);
     if (!set) this.subscribers.set(memberId, (set = new Set()));
-    set.add(route);
+    set.add(subscriber);
   }
 
-  async unsubscribe(route: ForwardingRoute, memberId: number): Promise<void> {
-    this.remove(route, memberId);
+  async unsubscribe(subscriber: FanoutSubscriber, memberId: number): Promise<void> {
+    this.remove(subscriber, memberId);
   }
 
   /** Forgets every subscription of a route that ended. */
-  dropRoute(route: ForwardingRoute): void {
-    for (const memberId of [...this.subscribers.keys()]) this.remove(route, memberId);
+  dropSubscriber(subscriber: FanoutSubscriber): void {
+    for (const memberId of [...this.subscribers.keys()]) this.remove(subscriber, memberId);
   }
 
+  /** Events only: the session settles the answers to this fan-out's own calls. */
   onFrame(frame: Uint8Array): void {
     if (frameType(frame) !== MessageType.Event) {
-      if (frameType(frame) === MessageType.Reply || frameType(frame) === MessageType.Error) this.service.settle(frame);
+      this.service.stats.strayFrames++;
       return;
     }
     this.eventsIn++;
@@ -74,9 +79,9 @@ export class SignalFanout implements ChannelEndpoint {
     return { service: this.name, signals: this.subscribers.size, eventsIn: this.eventsIn, eventsOut: this.eventsOut };
   }
 
-  private remove(route: ForwardingRoute, memberId: number): void {
+  private remove(subscriber: FanoutSubscriber, memberId: number): void {
     const set = this.subscribers.get(memberId);
-    if (!set?.delete(route) || set.size > 0) return;
+    if (!set?.delete(subscriber) || set.size > 0) return;
     this.subscribers.delete(memberId);
     this.upstream.delete(memberId);
     if (!this.service.isClosed) this.upstreamCall(ObjectAction.unregisterEvent, memberId).catch(() => undefined);

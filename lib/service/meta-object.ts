@@ -5,7 +5,7 @@
  * use numbers, not names.
  */
 import { FIRST_MEMBER_ACTION, type MetaObject } from '../protocol/control.js';
-import type { LinkSession } from '../session/link-session.js';
+import type { Session } from '../session/session.js';
 import { Property, Signal } from './members.js';
 
 /** What a `withContext` method learns of its call besides its arguments. */
@@ -14,12 +14,12 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-/** The context the dispatcher passes: the public part, and the link the call came on (for built-in services). */
+/** The context a ServiceBinding passes: the public part, and the session the call came on (for built-in services). */
 export interface DispatchContext extends CallContext {
-  session: LinkSession;
+  session: Session;
 }
 
-/** One method as the dispatcher sees it: positional arguments in, a value or a promise out. */
+/** One method as a ServiceBinding sees it: positional arguments in, a value or a promise out. */
 export interface MethodEntry {
   name: string;
   arity: number;

@@ -3,22 +3,19 @@
  * methods and the reserved object actions), runs Posts, honours Cancels, and carries the binding's signal
  * subscriptions. User code runs here, outside any actor (DESIGN §4).
  */
-import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
+import { decodeMessageBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
 import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
-import type { ChannelEndpoint, LinkSession } from '../session/link-session.js';
-import type { ServiceDispatcher } from './dispatcher.js';
+import type { ChannelEndpoint, Session } from '../session/session.js';
+import type { EventSink, ServedObject } from './served-object.js';
 import type { Property } from './members.js';
 import type { DispatchContext, MethodEntry } from './meta-object.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
-export class ServiceBinding implements ChannelEndpoint {
-  /** Assigned once the session has opened the channel. */
-  channel = 0;
-  /** Member ids of the signals and properties this binding is subscribed to (made on first subscription). */
-  subscriptions: Set<number> | undefined;
+export class ServiceBinding implements ChannelEndpoint, EventSink {
+  readonly channel: number;
   /**
    * Calls being answered later (a promise) or whose method reads its context, by call id, so a Cancel can abort
    * them. A call answered synchronously is never here: no Cancel can come between its frame and its answer. The
@@ -29,11 +26,13 @@ export class ServiceBinding implements ChannelEndpoint {
   /** The context of calls that cannot be canceled (posts) or whose method ignores its context. */
   private readonly plainContext: DispatchContext;
 
+  /** Opens a channel on `session` served by `object`. */
   constructor(
-    private readonly dispatcher: ServiceDispatcher,
-    readonly session: LinkSession,
+    private readonly object: ServedObject,
+    readonly session: Session,
   ) {
     this.plainContext = { session, signal: NEVER_ABORTED };
+    this.channel = session.openChannel(this);
   }
 
   onFrame(frame: Uint8Array): void {
@@ -44,28 +43,25 @@ export class ServiceBinding implements ChannelEndpoint {
         return this.onPost(frame);
       case MessageType.Cancel:
         return this.onCancel(frameId(frame));
-      case MessageType.Reply:
-      case MessageType.Error:
-        return this.session.settle(frame);
       default:
         this.session.stats.strayFrames++;
     }
   }
 
   onClosed(_error: QiError): void {
-    this.dispatcher.dropBinding(this);
+    this.object.dropSubscriber(this);
     const inflight = this.inflight;
     this.inflight = undefined;
     for (const controller of inflight?.values() ?? []) controller?.abort(new CanceledError('the binding ended'));
   }
 
-  /** Sends one signal emission; `body` is encoded once by the dispatcher for every subscriber. */
+  /** Sends one signal emission; `body` is encoded once by the served object for every subscriber. */
   sendEvent(memberId: number, body: Uint8Array): void {
     this.session.sendFrame(buildFrame(MessageType.Event, this.channel, 0, MAIN_OBJECT, memberId, body));
   }
 
   private onCall(frame: Uint8Array): void {
-    this.dispatcher.stats.calls++;
+    this.object.stats.calls++;
     const id = frameId(frame);
     const object = frameObject(frame);
     const action = frameAction(frame);
@@ -113,12 +109,12 @@ export class ServiceBinding implements ChannelEndpoint {
   }
 
   private sendError(id: number, object: number, action: number, error: QiError): void {
-    this.dispatcher.stats.errors++;
+    this.object.stats.errors++;
     this.session.replyError(this.channel, id, object, action, error);
   }
 
   private onPost(frame: Uint8Array): void {
-    const stats = this.dispatcher.stats;
+    const stats = this.object.stats;
     stats.posts++;
     let method: MethodEntry;
     let args: unknown[];
@@ -143,9 +139,9 @@ export class ServiceBinding implements ChannelEndpoint {
     if (!this.inflight?.has(id)) return; // already answered: a late cancel is harmless
     const controller = this.inflight.get(id);
     this.inflight.delete(id);
-    this.dispatcher.stats.canceled++;
+    this.object.stats.canceled++;
     controller?.abort(new CanceledError('canceled by the caller'));
-    this.session.send({ id, type: MessageType.Canceled, channel: this.channel, object: MAIN_OBJECT, action: 0 }, undefined);
+    this.session.send(MessageType.Canceled, this.channel, id, MAIN_OBJECT, 0, undefined);
   }
 
   /** The context of call `id`, whose `signal` (and AbortController) is made only when first read. */
@@ -174,15 +170,15 @@ export class ServiceBinding implements ChannelEndpoint {
   }
 
   private arguments(object: number, frame: Uint8Array): unknown[] {
-    if (object !== MAIN_OBJECT) throw new NoSuchMemberError(`${this.dispatcher.name} has no object ${object}`);
+    if (object !== MAIN_OBJECT) throw new NoSuchMemberError(`${this.object.name} has no object ${object}`);
     const body = decodeMessageBody(frame);
     if (!Array.isArray(body)) throw new BadArgumentsError('arguments must be a CBOR array');
     return body;
   }
 
   private method(action: number): MethodEntry {
-    const method = this.dispatcher.members.methodsById.get(action);
-    if (!method) throw new NoSuchMemberError(`${this.dispatcher.name} has no method with id ${action}`);
+    const method = this.object.members.methodsById.get(action);
+    if (!method) throw new NoSuchMemberError(`${this.object.name} has no method with id ${action}`);
     return method;
   }
 
@@ -195,12 +191,12 @@ export class ServiceBinding implements ChannelEndpoint {
 
   /** The reserved object actions (0–99). */
   private reserved(action: number, args: unknown[]): unknown {
-    const { members } = this.dispatcher;
+    const { members } = this.object;
     switch (action) {
       case ObjectAction.registerEvent:
-        return this.dispatcher.subscribe(this, this.eventId(args));
+        return this.object.subscribe(this, this.eventId(args));
       case ObjectAction.unregisterEvent:
-        return this.dispatcher.unsubscribe(this, this.eventId(args));
+        return this.object.unsubscribe(this, this.eventId(args));
       case ObjectAction.metaObject:
         return members.metaObject;
       case ObjectAction.property:
@@ -221,23 +217,18 @@ export class ServiceBinding implements ChannelEndpoint {
 
   private eventId(args: unknown[]): number {
     const id = args[0];
-    const { members } = this.dispatcher;
+    const { members } = this.object;
     if (typeof id !== 'number' || (!members.signalsById.has(id) && !members.propertiesById.has(id))) {
-      throw new NoSuchMemberError(`${this.dispatcher.name} has no signal or property with id ${String(id)}`);
+      throw new NoSuchMemberError(`${this.object.name} has no signal or property with id ${String(id)}`);
     }
     return id;
   }
 
   private property(id: unknown): { name: string; property: Property } {
-    const entry = typeof id === 'number' ? this.dispatcher.members.propertiesById.get(id) : undefined;
-    if (!entry) throw new NoSuchMemberError(`${this.dispatcher.name} has no property with id ${String(id)}`);
+    const entry = typeof id === 'number' ? this.object.members.propertiesById.get(id) : undefined;
+    if (!entry) throw new NoSuchMemberError(`${this.object.name} has no property with id ${String(id)}`);
     return entry;
   }
-}
-
-/** Encodes a signal emission's arguments once, for every subscriber's frame. */
-export function encodeEvent(args: unknown[]): Uint8Array {
-  return encodeBody(args);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,7 +1,7 @@
 /**
  * The calls one side of a link has sent and not yet had answered. Ids are allocated per link and are unique among
- * the in-flight calls of that link, so a Reply is matched by id alone; the channel is kept to fail one binding's
- * calls when that binding ends.
+ * the in-flight calls of that link. A Reply is matched by its id and the channel it came on (the channel the call
+ * was sent on), and the channel also serves to fail one binding's calls when that binding ends.
  */
 import { LimitExceededError, type QiError } from '../protocol/errors.js';
 
@@ -83,11 +83,14 @@ export class CallTable {
     return call;
   }
 
-  /** Removes and returns the call waiting under `id`, if any: its answer has come. */
-  take(id: number): PendingCall | undefined {
+  /**
+   * Removes and returns the call waiting under `id` on `channel`, if any: its answer has come. An answer on another
+   * channel is not its answer, whatever its id.
+   */
+  take(id: number, channel: number): PendingCall | undefined {
     const slot = id & this.mask;
     const call = this.slots[slot];
-    if (call === undefined || call.id !== id) return undefined;
+    if (call === undefined || call.id !== id || call.channel !== channel) return undefined;
     this.slots[slot] = undefined;
     this.count--;
     if (this.count === 0 && this.slots.length >= LARGE_EMPTY_TABLE) this.empty();
@@ -99,7 +102,7 @@ export class CallTable {
   failChannel(channel: number, error: QiError): void {
     if (this.count === 0) return;
     const calls = this.slots.filter((call): call is PendingCall => call?.channel === channel);
-    for (const call of calls) this.take(call.id);
+    for (const call of calls) this.take(call.id, channel);
     for (const call of calls) call.reject(error);
   }
 

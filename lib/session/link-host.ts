@@ -1,11 +1,11 @@
 /**
- * The accepting side of links: listens on endpoints, wraps each accepted link in an acceptor LinkSession that
- * answers binds through a ControlHandler, and closes everything on `close()`. The Service, the ServiceDirectory
- * and the Gateway each own one.
+ * The accepting side of links: listens on endpoints, gives each accepted link an acceptor Session that answers
+ * binds through a BindHandler, and closes everything on `close()`. The Service, the ServiceDirectory and the
+ * Gateway each own one.
  */
 import type { Link, Listener } from '../transports/transport.js';
 import type { TransportRegistry } from '../transports/registry.js';
-import { LinkSession, type ControlHandler, type SessionOptions } from './link-session.js';
+import { Session, type BindHandler, type SessionOptions } from './session.js';
 import type { QiError } from '../protocol/errors.js';
 
 export interface HostOptions extends SessionOptions {
@@ -14,19 +14,19 @@ export interface HostOptions extends SessionOptions {
 
 export interface HostEvents {
   /** A link finished its handshake. */
-  opened?(session: LinkSession): void;
+  opened?(session: Session): void;
   /** An accepted link closed, for whatever reason. */
-  closed?(session: LinkSession, reason: QiError): void;
+  closed?(session: Session, reason: QiError): void;
 }
 
 export class LinkHost {
-  readonly sessions = new Set<LinkSession>();
+  readonly sessions = new Set<Session>();
   private readonly listeners: Listener[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly transports: TransportRegistry,
-    private readonly control: ControlHandler,
+    private readonly bind: BindHandler<Session>,
     private readonly options: HostOptions = {},
     private readonly events: HostEvents = {},
   ) {}
@@ -38,7 +38,7 @@ export class LinkHost {
 
   /** Listens on every URL; if one fails, those already opened are closed and the error is thrown. */
   async listen(urls: readonly string[]): Promise<string[]> {
-    const linkOptions = this.options.maxBodySize === undefined ? {} : { maxBodySize: this.options.maxBodySize };
+    const linkOptions = { maxBodySize: this.options.maxBodySize };
     try {
       for (const endpoint of urls) {
         const { url, transport } = this.transports.resolve(endpoint);
@@ -68,12 +68,14 @@ export class LinkHost {
       link.close();
       return;
     }
-    const session = new LinkSession(link, 'acceptor', this.control, this.options);
+    // An acceptor's session ends with its link: a peer that comes back opens a new link and a new session.
+    const session = new Session('acceptor', this.options, this.bind);
     this.sessions.add(session);
     session.onOpen(() => this.events.opened?.(session));
     session.onClosed((reason) => {
       this.sessions.delete(session);
       this.events.closed?.(session, reason);
     });
+    session.attach(link);
   }
 }

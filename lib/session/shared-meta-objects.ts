@@ -5,7 +5,7 @@
  * member ids instead of a thousand.
  */
 import type { MetaObject } from '../protocol/control.js';
-import type { LinkSession } from './link-session.js';
+import type { Session } from './session.js';
 
 export type MemberKind = 'method' | 'signal' | 'property';
 export interface MemberRef {
@@ -13,11 +13,11 @@ export interface MemberRef {
   kind: MemberKind;
 }
 
-const byLink = new WeakMap<LinkSession, Map<string, { json: string; metaObject: MetaObject }>>();
+const byLink = new WeakMap<Session, Map<string, { json: string; metaObject: MetaObject }>>();
 const memberTables = new WeakMap<MetaObject, Map<string, MemberRef>>();
 
 /** The copy of `metaObject` already held for `name` on `session` if it is the same, else `metaObject` (now held). */
-export function sharedMetaObject(session: LinkSession, name: string, metaObject: MetaObject): MetaObject {
+export function sharedMetaObject(session: Session, name: string, metaObject: MetaObject): MetaObject {
   const json = JSON.stringify(metaObject);
   let byName = byLink.get(session);
   if (!byName) byLink.set(session, (byName = new Map()));

@@ -33,7 +33,7 @@ export class FakeLink extends BaseLink {
 
   constructor(remote: string, options: LinkOptions = {}) {
     super(remote);
-    this.decoder = new FrameDecoder(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize });
+    this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
   }
 
   override send(frame: Uint8Array): boolean {

@@ -22,7 +22,7 @@ export class TcpLink extends BaseLink {
   constructor(socket: net.Socket, remote: string, options: LinkOptions = {}) {
     super(remote);
     this.socket = socket;
-    this.decoder = new FrameDecoder(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize });
+    this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', () => this.drained());

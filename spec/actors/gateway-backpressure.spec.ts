@@ -22,8 +22,8 @@ describe('gateway backpressure over TCP', function () {
       const bulk = await connection.service('bulk');
       const serviceUrl = service.endpoints[0]!;
       const pause = sinon.spy(TcpLink.prototype, 'pause');
-      const clientLink = connection.actor.getSnapshot().context.session!.link;
-      clientLink.pause();
+      const clientSession = connection.actor.getSnapshot().context.session;
+      clientSession.pause();
       let received = 0;
       const calls = Array.from({ length: 64 }, () => bulk.call('chunk').then(() => received++));
       // The gateway's link to the service (its remote is the service's endpoint) must get paused.
@@ -33,7 +33,7 @@ describe('gateway backpressure over TCP', function () {
         'the gateway to pause its service link',
       );
       expect(received).to.be.below(64);
-      clientLink.resume();
+      clientSession.resume();
       await Promise.all(calls);
       expect(received).to.equal(64);
     } finally {

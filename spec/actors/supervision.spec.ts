@@ -52,10 +52,10 @@ describe('supervision', () => {
     expect(connection.actor.getSnapshot().status).to.equal('active');
     expect(connection.isOpen).to.equal(true);
     expect(await healthy.call('add', 1, 2)).to.equal(3);
-    // The connection keeps the healthy client only, and forgets it once it is closed.
-    const clients = (connection as unknown as { clients: Map<unknown, unknown> }).clients;
-    expect(clients.size).to.equal(1);
+    // The connection's session keeps the healthy client's channel only, and forgets it once it is closed.
+    const session = connection.actor.getSnapshot().context.session;
+    expect(session.channelCount).to.equal(1);
     await healthy.close();
-    await eventually(() => clients.size === 0, 1_000, 'the closed client to be forgotten');
+    await eventually(() => session.channelCount === 0, 1_000, 'the closed client to be forgotten');
   });
 });

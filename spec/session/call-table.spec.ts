@@ -14,10 +14,10 @@ describe('CallTable', () => {
     const first = table.open(1);
     const second = table.open(1);
     expect(first.id).to.not.equal(second.id);
-    table.take(second.id)!.resolve('two');
-    expect(table.take(second.id)).to.equal(undefined);
-    expect(table.take(12345)).to.equal(undefined);
-    table.take(first.id)!.resolve('one');
+    table.take(second.id, 1)!.resolve('two');
+    expect(table.take(second.id, 1)).to.equal(undefined);
+    expect(table.take(12345, 1)).to.equal(undefined);
+    table.take(first.id, 1)!.resolve('one');
     expect(await Promise.all([first.result, second.result])).to.deep.equal(['one', 'two']);
     expect(table.size).to.equal(0);
   });
@@ -35,12 +35,12 @@ describe('CallTable', () => {
           } else {
             const ids = [...model.keys()];
             const id = ids.length > 0 ? ids[step % ids.length]! : step;
-            expect(table.take(id)).to.equal(model.get(id));
+            expect(table.take(id, 7)).to.equal(model.get(id));
             model.delete(id);
           }
           expect(table.size).to.equal(model.size);
         }
-        for (const [id, call] of model) expect(table.take(id)).to.equal(call);
+        for (const [id, call] of model) expect(table.take(id, 7)).to.equal(call);
       }),
       { numRuns: 300 },
     );
@@ -49,12 +49,12 @@ describe('CallTable', () => {
   it('keeps a call that stays in flight while many thousands come and go, and skips its id after wrap-around', async () => {
     const table = new CallTable(100_000);
     const longLived = table.open(1);
-    for (let i = 0; i < 20_000; i++) table.take(table.open(1).id);
+    for (let i = 0; i < 20_000; i++) table.take(table.open(1).id, 1);
     internals(table).nextId = 0xfffffffe;
     const ids = [table.open(1).id, table.open(1).id, table.open(1).id];
     expect(longLived.id).to.equal(1);
     expect(ids).to.deep.equal([0xfffffffe, 0xffffffff, 2]);
-    table.take(longLived.id)!.resolve('late');
+    table.take(longLived.id, 1)!.resolve('late');
     expect(await longLived.result).to.equal('late');
   });
 
@@ -62,18 +62,18 @@ describe('CallTable', () => {
     const table = new CallTable(100_000);
     const calls = Array.from({ length: 10_000 }, () => table.open(1));
     expect(internals(table).slots.length).to.be.at.least(20_000);
-    for (const call of calls) table.take(call.id);
+    for (const call of calls) table.take(call.id, 1);
     expect(internals(table).slots.length).to.equal(16);
   });
 
   it('halves after a burst while calls go on at a lower level', () => {
     const table = new CallTable(100_000);
     const calls = Array.from({ length: 10_000 }, () => table.open(1));
-    for (const call of calls.slice(1)) table.take(call.id);
+    for (const call of calls.slice(1)) table.take(call.id, 1);
     expect(internals(table).slots.length).to.be.at.least(20_000);
-    for (let i = 0; i < 200_000; i++) table.take(table.open(1).id);
+    for (let i = 0; i < 200_000; i++) table.take(table.open(1).id, 1);
     expect(internals(table).slots.length).to.equal(16);
-    expect(table.take(calls[0]!.id)).to.equal(calls[0]);
+    expect(table.take(calls[0]!.id, 1)).to.equal(calls[0]);
   });
 
   it('does not halve and double again when a small window of calls fills and empties it every round', () => {
@@ -81,7 +81,7 @@ describe('CallTable', () => {
     const resize = sinon.spy(table as unknown as { resize(length: number): void }, 'resize');
     for (let round = 0; round < 200; round++) {
       const window = Array.from({ length: 100 }, () => table.open(1));
-      for (const call of window) table.take(call.id);
+      for (const call of window) table.take(call.id, 1);
     }
     // Growing from 16 to 256 slots takes 4 doublings, and then it keeps that size.
     expect(resize.callCount).to.equal(4);
@@ -95,18 +95,18 @@ describe('CallTable', () => {
     // Keep ids 1 and 65: in 64 slots they would share slot 1.
     const kept = [calls[0]!, table.open(1)];
     while (kept[1]!.id !== 65) {
-      table.take(kept[1]!.id);
+      table.take(kept[1]!.id, 1);
       kept[1] = table.open(1);
     }
-    for (const call of calls.slice(1)) table.take(call.id);
+    for (const call of calls.slice(1)) table.take(call.id, 1);
     const trickle = (n: number): void => {
-      for (let i = 0; i < n; i++) table.take(table.open(1).id);
+      for (let i = 0; i < n; i++) table.take(table.open(1).id, 1);
     };
     trickle(2_000);
     expect(table.size).to.equal(2);
     expect(internals(table).slots.length, 'not halved: 1 and 65 would collide').to.equal(128);
-    expect(table.take(1)).to.equal(kept[0]);
-    expect(table.take(65)).to.equal(kept[1]);
+    expect(table.take(1, 1)).to.equal(kept[0]);
+    expect(table.take(65, 1)).to.equal(kept[1]);
     trickle(2_000);
     expect(internals(table).slots.length).to.equal(16);
   });

@@ -1,0 +1,472 @@
+/**
+ * One side's protocol state with one peer: the channels bound on it, the calls this side has sent, and the
+ * endpoints that own the channels. A session outlives its link: `attach(link)` gives it one (the control channel
+ * of that link then runs the handshake), `detach(reason)` takes it away: every pending call fails with
+ * ConnectionLost (call ids are per link), and each endpoint is told it is suspended, or closed if it cannot
+ * outlive the link. `close` ends it for good.
+ *
+ * This is the data plane: it never goes through an actor. It reads only headers to route a frame. Answers to this
+ * side's calls (Reply, Error, Canceled) are settled here, before any endpoint sees them, and only when they come
+ * on the channel the call was sent on; endpoints see Call, Post, Event and Cancel. A relaying endpoint (a gateway
+ * route) sees every frame of its channel, answers included, since the calls it carries are not this side's.
+ */
+import { buildMessage, decodeMessageBody } from '../protocol/codec.js';
+import { CONTROL_CHANNEL, ControlAction } from '../protocol/control.js';
+import {
+  BadArgumentsError,
+  ClosedError,
+  ConnectionLostError,
+  errorFromBody,
+  LimitExceededError,
+  ServiceGoneError,
+  toQiError,
+  type QiError,
+} from '../protocol/errors.js';
+import { frameAction, frameChannel, frameId, frameType, MessageType, readHeader } from '../protocol/header.js';
+import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
+import type { Link } from '../transports/transport.js';
+import { CallTable, type PendingCall } from './call-table.js';
+import { ControlChannel, type BindHandler, type ControlSession, type SessionRole } from './control-channel.js';
+
+export type { SessionRole } from './control-channel.js';
+
+/** What owns a channel on this side of a link. */
+export interface ChannelEndpoint {
+  /**
+   * True for an endpoint that relays the channel to another link (a gateway route): it is handed every frame,
+   * answers included. Others are handed only Call, Post, Event and Cancel.
+   */
+  readonly relays?: boolean;
+  /** A frame that arrived on the channel. Must not throw (a throw closes the link as a protocol failure). */
+  onFrame(frame: Uint8Array): void;
+  /**
+   * The link was detached; the endpoint stays in the session until it is bound again on the next link
+   * (`attachChannel`) or the session closes. An endpoint without this method is closed instead.
+   */
+  onSuspended?(error: QiError): void;
+  /** The channel ended: unbound by either side, closed by the far side, or the session closed. */
+  onClosed(error: QiError): void;
+}
+
+export type { BindHandler } from './control-channel.js';
+
+export interface SessionOptions {
+  /** Maximum channels bound at once on this link (default 65,536). */
+  maxChannels?: number;
+  /** Maximum calls this side may have in flight on this link (default 100,000). */
+  maxPendingCalls?: number;
+  /** A link whose peer sends no Capability by then is closed with TimeoutError, in ms (default 10,000). */
+  handshakeTimeoutMs?: number;
+  /**
+   * Keep the session when its link is lost (detach, so that the owner can attach a new link) instead of closing
+   * it. Default false: the session closes with its link.
+   */
+  outlivesLink?: boolean;
+}
+
+export interface SessionStats {
+  framesIn: number;
+  framesOut: number;
+  /** Answers that matched no pending call on their channel: counted and otherwise ignored. */
+  unknownReplies: number;
+  /** Frames for a channel not bound here (after an unbind race), dropped. */
+  strayFrames: number;
+}
+
+export type SessionState = 'detached' | 'handshaking' | 'open' | 'closed';
+
+let sessionCount = 0;
+
+export class Session {
+  /** Unique in this process, e.g. `link-12`; names the session in actor ids and directory records. */
+  readonly id = `link-${++sessionCount}`;
+  readonly calls: CallTable;
+  readonly stats: SessionStats = { framesIn: 0, framesOut: 0, unknownReplies: 0, strayFrames: 0 };
+  private link: Link | undefined;
+  private control: ControlChannel<Session> | undefined;
+  private remoteAddress = '';
+  private readonly channels = new Map<number, ChannelEndpoint>();
+  /** Endpoints of the previous link, waiting to be bound again. */
+  private readonly suspended = new Set<ChannelEndpoint>();
+  private readonly maxChannels: number;
+  private readonly handshakeTimeoutMs: number;
+  private readonly outlivesLink: boolean;
+  private nextChannel = 1;
+  private current: SessionState = 'detached';
+  private closeReason: QiError | undefined;
+  private lastLinkError: QiError | undefined;
+  private readonly openListeners = new Set<() => void>();
+  private readonly detachListeners = new Set<(reason: QiError) => void>();
+  private readonly closeListeners = new Set<(reason: QiError) => void>();
+  /** The face the control channel sees (kept off the public API). */
+  private readonly controlSession: ControlSession<Session>;
+
+  constructor(
+    readonly role: SessionRole,
+    options: SessionOptions = {},
+    private readonly bind?: BindHandler<Session>,
+  ) {
+    this.calls = new CallTable(options.maxPendingCalls ?? 100_000);
+    this.maxChannels = options.maxChannels ?? 65_536;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.outlivesLink = options.outlivesLink ?? false;
+    this.controlSession = {
+      role,
+      self: this,
+      sendFrame: (frame) => this.sendFrame(frame),
+      settle: (frame, channel) => this.settle(frame, channel),
+      closeChannel: (channel, error) => this.closeChannel(channel, error),
+      opened: () => this.opened(),
+    };
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  get isOpen(): boolean {
+    return this.current === 'open';
+  }
+
+  get isClosed(): boolean {
+    return this.current === 'closed';
+  }
+
+  /** Why the session closed, once it has. */
+  get reason(): QiError | undefined {
+    return this.closeReason;
+  }
+
+  /** The peer's address on the current (or last) link. */
+  get remote(): string {
+    return this.remoteAddress;
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** Gives the session a link; its control channel starts the handshake at once. */
+  attach(link: Link): void {
+    if (this.current === 'closed') {
+      link.close(this.closeReason);
+      return;
+    }
+    if (this.link) throw new Error(`session ${this.id} already has a link`);
+    this.link = link;
+    this.remoteAddress = link.remote;
+    this.current = 'handshaking';
+    link.onFrame(this.onFrame);
+    link.onClose((reason) => this.onLinkClosed(link, reason));
+    this.control = new ControlChannel(this.controlSession, link, this.bind, this.handshakeTimeoutMs);
+  }
+
+  /**
+   * Takes the link away (closing it with `reason` if it is still up): pending calls fail with ConnectionLost,
+   * endpoints are suspended (or closed, for those that cannot outlive a link), channel numbers are forgotten.
+   */
+  detach(reason: QiError = new ClosedError(`session ${this.id} detached`)): void {
+    const link = this.link;
+    if (!link) return;
+    this.link = undefined;
+    this.control?.dispose();
+    this.control = undefined;
+    this.lastLinkError = reason;
+    if (this.current !== 'closed') this.current = 'detached';
+    this.openListeners.clear();
+    link.close(reason);
+    const error = this.lostError(reason);
+    this.calls.failAll(error);
+    const endpoints = [...this.channels.values()];
+    this.channels.clear();
+    for (const endpoint of endpoints) {
+      if (endpoint.onSuspended && this.current !== 'closed') {
+        this.suspended.add(endpoint);
+        endpoint.onSuspended(error);
+      } else {
+        endpoint.onClosed(error);
+      }
+    }
+    for (const listener of [...this.detachListeners]) listener(reason);
+  }
+
+  /** Ends the session: the link closes, every pending call and every endpoint fails with `reason`. Idempotent. */
+  close(reason: QiError = new ClosedError(`session with ${this.remoteAddress || 'no peer'} closed`)): void {
+    if (this.current === 'closed') return;
+    this.current = 'closed';
+    this.closeReason = reason;
+    this.detach(reason);
+    const error = this.lostError(reason);
+    const endpoints = [...this.suspended];
+    this.suspended.clear();
+    for (const endpoint of endpoints) endpoint.onClosed(error);
+    this.detachListeners.clear();
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener(reason);
+  }
+
+  /** Calls `listener` each time a link's handshake completes (at once if open now). Returns an unsubscribe function. */
+  onOpen(listener: () => void): () => void {
+    if (this.current === 'open') listener();
+    else if (this.current !== 'closed') this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
+
+  /** Calls `listener` each time the session loses its link (before it closes, if it closes). */
+  onDetached(listener: (reason: QiError) => void): () => void {
+    if (this.current !== 'closed') this.detachListeners.add(listener);
+    return () => this.detachListeners.delete(listener);
+  }
+
+  /** Calls `listener` once the session closes (at once if it has). Returns an unsubscribe function. */
+  onClosed(listener: (reason: QiError) => void): () => void {
+    if (this.closeReason) listener(this.closeReason);
+    else this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** False once the link holds its maximum number of channels. */
+  get hasRoomForChannel(): boolean {
+    return this.channels.size < this.maxChannels;
+  }
+
+  /** Opens a channel owned by `endpoint` and returns its number (the accepting side numbers channels). */
+  openChannel(endpoint: ChannelEndpoint): number {
+    if (!this.hasRoomForChannel) {
+      throw new LimitExceededError(`too many channels on link ${this.remoteAddress} (limit ${this.maxChannels})`);
+    }
+    while (this.channels.has(this.nextChannel) || this.nextChannel === CONTROL_CHANNEL) {
+      this.nextChannel = this.nextChannel >= 0xffffffff ? 1 : this.nextChannel + 1;
+    }
+    const channel = this.nextChannel++;
+    this.channels.set(channel, endpoint);
+    return channel;
+  }
+
+  /** Routes a channel number the peer gave us (an initiator learns it from the bind reply). */
+  attachChannel(channel: number, endpoint: ChannelEndpoint): void {
+    this.suspended.delete(endpoint);
+    this.channels.set(channel, endpoint);
+  }
+
+  /** The endpoint that owns `channel`, if any. */
+  channelEndpoint(channel: number): ChannelEndpoint | undefined {
+    return this.channels.get(channel);
+  }
+
+  /** Forgets a channel without telling anyone; returns whether it was there. */
+  detachChannel(channel: number): boolean {
+    return this.channels.delete(channel);
+  }
+
+  /** Forgets an endpoint waiting to be bound again (its owner gave it up). */
+  forgetSuspended(endpoint: ChannelEndpoint): void {
+    this.suspended.delete(endpoint);
+  }
+
+  /** Ends one channel from this side: forgets it, fails its pending calls, tells its endpoint. */
+  closeChannel(channel: number, error: QiError): void {
+    const endpoint = this.channels.get(channel);
+    if (!endpoint) return;
+    this.channels.delete(channel);
+    this.calls.failChannel(channel, error);
+    endpoint.onClosed(error);
+  }
+
+  /** Ends a channel the peer bound here and tells the peer (the accepting side: the binding ended on this side). */
+  endChannel(channel: number, error: QiError): void {
+    this.channels.delete(channel);
+    this.control?.notifyChannelClosed(channel, error);
+  }
+
+  /** Sends a frame built from its header fields and `body`. Returns false if there is no link. */
+  send(type: MessageType, channel: number, id: number, object: number, action: number, body: unknown): boolean {
+    return this.sendFrame(buildMessage(type, channel, id, object, action, body));
+  }
+
+  /** Sends an already-encoded frame (forwarding). */
+  sendFrame(frame: Uint8Array): boolean {
+    this.stats.framesOut++;
+    if (frameDiagnostics.hasSubscribers) this.publishFrame('out', frame);
+    const link = this.link;
+    return link !== undefined && link.send(frame);
+  }
+
+  /** Calls `action` of `object` on `channel`; resolves with the Reply's body or rejects with the Error's. */
+  call(channel: number, object: number, action: number, body: unknown): Promise<unknown> {
+    return this.startCall(channel, object, action, body).result;
+  }
+
+  /** Like `call`, but also gives the call's id, so that the caller can `cancel` it. */
+  startCall(channel: number, object: number, action: number, body: unknown): { id: number; result: Promise<unknown> } {
+    if (!this.link) return { id: 0, result: Promise.reject(this.lostError(this.lastLinkError)) };
+    let call: PendingCall | undefined;
+    try {
+      call = this.calls.open(channel);
+      this.sendFrame(encodeCall(channel, call.id, object, action, body));
+      return call;
+    } catch (err) {
+      // Forget the call without settling it: its promise was never handed out, and rejecting it would go unhandled.
+      if (call) this.calls.take(call.id, channel);
+      return { id: 0, result: Promise.reject(toQiError(err)) };
+    }
+  }
+
+  /** Gives up a pending call: it rejects with `error` at once, and the peer is sent a Cancel. */
+  cancel(channel: number, id: number, error: QiError): void {
+    const call = this.calls.take(id, channel);
+    if (!call) return;
+    call.reject(error);
+    this.send(MessageType.Cancel, channel, id, 0, 0, undefined);
+  }
+
+  /** Sends a Post: a call that is never answered. */
+  post(channel: number, object: number, action: number, body: unknown): boolean {
+    return this.sendFrame(buildMessage(MessageType.Post, channel, 0, object, action, body));
+  }
+
+  /** A call on the control channel. */
+  controlCall(action: ControlAction, body: unknown): Promise<unknown> {
+    return this.call(CONTROL_CHANNEL, 0, action, body);
+  }
+
+  reply(channel: number, id: number, object: number, action: number, value: unknown): void {
+    this.sendFrame(buildMessage(MessageType.Reply, channel, id, object, action, value));
+  }
+
+  replyError(channel: number, id: number, object: number, action: number, error: QiError): void {
+    this.send(MessageType.Error, channel, id, object, action, error.toBody());
+  }
+
+  /** True while the link has more bytes waiting to be written than its high-water mark. */
+  get congested(): boolean {
+    return this.link?.congested ?? false;
+  }
+
+  /** Calls `handler` once the link is no longer congested. */
+  onDrain(handler: () => void): void {
+    if (this.link) this.link.onDrain(handler);
+    else handler();
+  }
+
+  /** Stops reading from the peer until `resume` (backpressure towards it). */
+  pause(): void {
+    this.link?.pause();
+  }
+
+  resume(): void {
+    this.link?.resume();
+  }
+
+  toJSON(): object {
+    return {
+      id: this.id,
+      remote: this.remoteAddress,
+      role: this.role,
+      state: this.current,
+      channels: this.channels.size,
+      pendingCalls: this.calls.size,
+      ...this.stats,
+    };
+  }
+
+  private readonly onFrame = (frame: Uint8Array): void => {
+    this.stats.framesIn++;
+    if (frameDiagnostics.hasSubscribers) this.publishFrame('in', frame);
+    const control = this.control;
+    if (control === undefined) return;
+    if (!control.isOpen) {
+      control.handshake(frame);
+      return;
+    }
+    const channel = frameChannel(frame);
+    if (channel === CONTROL_CHANNEL) {
+      if (!control.onFrame(frame)) this.stats.strayFrames++;
+      return;
+    }
+    const endpoint = this.channels.get(channel);
+    if (endpoint === undefined) {
+      this.onStrayFrame(frame, channel);
+      return;
+    }
+    if (endpoint.relays !== true) {
+      const type = frameType(frame);
+      if (type === MessageType.Reply || type === MessageType.Error || type === MessageType.Canceled) {
+        this.settle(frame, channel);
+        return;
+      }
+    }
+    endpoint.onFrame(frame);
+  };
+
+  /**
+   * Settles one of this side's calls from an answer that came on `channel`. A Canceled confirms a Cancel whose
+   * call was rejected when it was canceled: nothing is pending for it.
+   */
+  private settle(frame: Uint8Array, channel: number): void {
+    const type = frameType(frame);
+    if (type === MessageType.Canceled) return;
+    const call = this.calls.take(frameId(frame), channel);
+    if (!call) {
+      this.stats.unknownReplies++;
+      return;
+    }
+    let body: unknown;
+    try {
+      body = decodeMessageBody(frame);
+    } catch (err) {
+      call.reject(toQiError(err));
+      return;
+    }
+    if (type === MessageType.Reply) call.resolve(body);
+    else call.reject(errorFromBody(body));
+  }
+
+  private opened(): void {
+    this.current = 'open';
+    const listeners = [...this.openListeners];
+    this.openListeners.clear();
+    for (const listener of listeners) listener();
+  }
+
+  private onStrayFrame(frame: Uint8Array, channel: number): void {
+    const type = frameType(frame);
+    if (type === MessageType.Call) {
+      // Likely a call racing an unbind: answer it, so the caller does not wait forever.
+      this.replyError(channel, frameId(frame), 0, frameAction(frame), new ServiceGoneError(`channel ${channel} is not bound on this link`));
+    } else if (type === MessageType.Reply || type === MessageType.Error || type === MessageType.Canceled) {
+      // An answer for a channel that is gone: never taken as the answer to a call on another channel.
+      this.stats.unknownReplies++;
+    } else {
+      this.stats.strayFrames++;
+    }
+  }
+
+  private publishFrame(direction: 'in' | 'out', frame: Uint8Array): void {
+    frameDiagnostics.publish({ direction, link: this.id, remote: this.remoteAddress, header: readHeader(frame) } satisfies FrameMessage);
+  }
+
+  /** The error pending calls fail with when the link ends for `reason`: closed by us, or lost. */
+  private lostError(reason: QiError | undefined): QiError {
+    if (reason instanceof ClosedError) return reason;
+    return new ConnectionLostError(`link to ${this.remoteAddress} lost${reason ? `: ${reason.message}` : ''}`, {
+      cause: reason?.code,
+    });
+  }
+
+  private onLinkClosed(link: Link, reason: QiError): void {
+    if (this.link !== link) return; // already detached
+    if (this.outlivesLink) this.detach(reason);
+    else this.close(reason);
+  }
+}
+
+/** A Call frame; arguments cbor-x cannot encode (a circular object) are the caller's error, a BadArgumentsError. */
+function encodeCall(channel: number, id: number, object: number, action: number, body: unknown): Uint8Array {
+  try {
+    return buildMessage(MessageType.Call, channel, id, object, action, body);
+  } catch (err) {
+    throw new BadArgumentsError(`the arguments cannot be encoded as CBOR: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
