@@ -1,5 +1,10 @@
 /** Small assertions shared by the specs. */
 import { expect } from 'chai';
+import { encodeMessage } from '../lib/protocol/codec.js';
+import { CONTROL_CHANNEL, localCapability } from '../lib/protocol/control.js';
+import { MessageType } from '../lib/protocol/header.js';
+import { Session, type SessionOptions, type SessionRole } from '../lib/session/session.js';
+import { FakeTransport, type FakeLink } from '../lib/testing/index.js';
 
 /** Awaits `promise`, asserts it rejects with an instance of `type`, and returns the error. */
 export async function rejection<E extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
@@ -22,3 +27,24 @@ export async function eventually(condition: () => boolean, ms = 2_000, what = 'c
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A session of `role` on a fake link whose far end the test plays (`peer`): the handshake is done, and every
+ * frame the session sends arrives in `received`.
+ */
+export async function fakeSession(role: SessionRole, options: SessionOptions = {}): Promise<{ session: Session; link: FakeLink; peer: FakeLink; received: Uint8Array[] }> {
+  const fake = new FakeTransport();
+  const url = new URL(`fake://peer-${++fakeSessions}`);
+  await fake.listen(url, () => {});
+  const initiatorEnd = (await fake.connect(url)) as FakeLink;
+  const [link, peer] = role === 'initiator' ? [initiatorEnd, initiatorEnd.peer!] : [initiatorEnd.peer!, initiatorEnd];
+  const received: Uint8Array[] = [];
+  peer.onFrame((frame) => received.push(frame));
+  const session = new Session(role, options, role === 'acceptor' ? () => Promise.reject(new Error('no binds here')) : undefined);
+  session.attach(link);
+  peer.send(encodeMessage({ type: MessageType.Capability, channel: CONTROL_CHANNEL, id: 0, object: 0, action: 0 }, localCapability()));
+  await eventually(() => session.isOpen, 1_000, 'the handshake');
+  received.length = 0;
+  return { session, link, peer, received };
+}
+let fakeSessions = 0;

@@ -2,7 +2,8 @@
  * A transport for tests, shipped as `qimessaging/testing`. Its links behave like TCP (frames travel as bytes
  * through each receiver's FrameDecoder) but everything is in reach of the test: what each end sent (`sent`, and
  * `send` is a plain method for `sinon.spy(link, 'send')`), raw bytes or frames injected as if from the peer, a
- * peer that vanishes (`drop`) or a link that fails (`fail`), and connects held open or made to fail.
+ * peer that vanishes (`drop`) or a link that fails (`fail`), a write side that backs up (`congest`, `drain`), and
+ * connects held open or made to fail.
  *
  * ```ts
  * const fake = new FakeTransport();
@@ -29,6 +30,7 @@ export class FakeLink extends BaseLink {
   readonly sent: Uint8Array[] = [];
   private readonly decoder: FrameDecoder;
   private paused = false;
+  private backedUp = false;
   private inbox: Uint8Array[] = [];
 
   constructor(remote: string, options: LinkOptions = {}) {
@@ -69,6 +71,27 @@ export class FakeLink extends BaseLink {
   /** This end fails with `error`; the peer sees ConnectionLostError. */
   fail(error: QiError): void {
     this.lost(error);
+  }
+
+  /** True between `congest()` and `drain()`: what a socket whose peer does not read reports. */
+  override get congested(): boolean {
+    return this.backedUp;
+  }
+
+  /** From now on this end reports congestion (frames are still carried), as a socket whose peer stopped reading. */
+  congest(): void {
+    this.backedUp = true;
+  }
+
+  /** Ends the congestion: drain handlers run. */
+  drain(): void {
+    this.backedUp = false;
+    this.drained();
+  }
+
+  /** True while this end does not read (`pause`): what arrives waits. */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   pause(): void {
