@@ -4,6 +4,7 @@ import { encodeMessage } from '../lib/protocol/codec.js';
 import { CONTROL_CHANNEL, localCapability } from '../lib/protocol/control.js';
 import { MessageType } from '../lib/protocol/header.js';
 import { Session, type SessionOptions, type SessionRole } from '../lib/session/session.js';
+import { MemoryTransport, TransportRegistry } from '../lib/index.js';
 import { FakeTransport, type FakeLink } from '../lib/testing/index.js';
 
 /** Awaits `promise`, asserts it rejects with an instance of `type`, and returns the error. */
@@ -42,9 +43,30 @@ export async function fakeSession(role: SessionRole, options: SessionOptions = {
   peer.onFrame((frame) => received.push(frame));
   const session = new Session(role, options, role === 'acceptor' ? () => Promise.reject(new Error('no binds here')) : undefined);
   session.attach(link);
-  peer.send(encodeMessage({ type: MessageType.Capability, channel: CONTROL_CHANNEL, id: 0, object: 0, action: 0 }, localCapability()));
+  peer.send(capabilityFrame());
   await eventually(() => session.isOpen, 1_000, 'the handshake');
   received.length = 0;
   return { session, link, peer, received };
 }
 let fakeSessions = 0;
+
+/** A Capability frame as a well-behaved peer sends it first. */
+export function capabilityFrame(id = 0): Uint8Array {
+  return encodeMessage({ id, type: MessageType.Capability, channel: CONTROL_CHANNEL, object: 0, action: 0 }, localCapability());
+}
+
+/**
+ * For a `describe` whose tests play peers through the fake transport: a fresh FakeTransport (with memory beside
+ * it) before each test, and everything a test pushed to `opened` closed after it, newest first.
+ */
+export function withFakeTransport(): { fake: FakeTransport; transports: TransportRegistry; opened: Array<{ close(): Promise<void> }> } {
+  const harness = { fake: new FakeTransport(), transports: new TransportRegistry([]), opened: [] as Array<{ close(): Promise<void> }> };
+  beforeEach(() => {
+    harness.fake = new FakeTransport();
+    harness.transports = new TransportRegistry([harness.fake, new MemoryTransport()]);
+  });
+  afterEach(async () => {
+    for (const handle of harness.opened.splice(0).reverse()) await handle.close();
+  });
+  return harness;
+}

@@ -8,19 +8,17 @@ import {
   ConnectionLostError,
   connect,
   ProtocolError,
-  TransportRegistry,
-  MemoryTransport,
   type Connection,
 } from '../../lib/index.js';
-import { CONTROL_CHANNEL, ControlAction, localCapability } from '../../lib/protocol/control.js';
+import { ControlAction } from '../../lib/protocol/control.js';
 import { encodeMessage } from '../../lib/protocol/codec.js';
 import { MessageType, type FrameHeader } from '../../lib/protocol/header.js';
 import { FakeTransport, decodeFrames, type FakeLink } from '../../lib/testing/index.js';
-import { eventually, rejection } from '../helpers.js';
+import { capabilityFrame, withFakeTransport, eventually, rejection } from '../helpers.js';
 import { within } from '../e2e/topology.js';
 
-const capability = (id = 0): Uint8Array =>
-  encodeMessage({ id, type: MessageType.Capability, channel: CONTROL_CHANNEL, object: 0, action: 0 }, localCapability());
+const capability = capabilityFrame;
+
 const frame = (header: FrameHeader, body: unknown): Uint8Array => encodeMessage(header, body);
 
 /** A fake "server" the test drives: every link accepted at fake://server is handed to `accepted`. */
@@ -36,34 +34,24 @@ async function acceptHandshake(link: FakeLink): Promise<void> {
 }
 
 describe('a hostile or broken server', () => {
-  let fake: FakeTransport;
-  let transports: TransportRegistry;
-  const opened: Array<{ close(): Promise<void> }> = [];
-
-  beforeEach(() => {
-    fake = new FakeTransport();
-    transports = new TransportRegistry([fake, new MemoryTransport()]);
-  });
-  afterEach(async () => {
-    for (const handle of opened.splice(0).reverse()) await handle.close();
-  });
+  const harness = withFakeTransport();
 
   async function connectToFake(): Promise<{ connection: Connection; server: FakeLink }> {
-    const server = await fakeServer(fake);
+    const server = await fakeServer(harness.fake);
     const serverLink = server.next();
-    const connecting = connect('fake://server', { transports });
+    const connecting = connect('fake://server', { transports: harness.transports });
     const link = await serverLink;
     await acceptHandshake(link);
     const connection = await connecting;
-    opened.push(connection);
+    harness.opened.push(connection);
     return { connection, server: link };
   }
 
   describe('a server that', () => {
     it('answers the handshake with something else fails connect with ProtocolError', async () => {
-      const server = await fakeServer(fake);
+      const server = await fakeServer(harness.fake);
       const serverLink = server.next();
-      const connecting = connect('fake://server', { transports });
+      const connecting = connect('fake://server', { transports: harness.transports });
       const link = await serverLink;
       link.send(frame({ id: 1, type: MessageType.Reply, channel: 0, object: 0, action: 1 }, 'hello'));
       const error = await rejection(connecting, ProtocolError);
@@ -71,17 +59,17 @@ describe('a hostile or broken server', () => {
     });
 
     it('speaks another protocol version fails connect with ProtocolError', async () => {
-      const server = await fakeServer(fake);
+      const server = await fakeServer(harness.fake);
       const serverLink = server.next();
-      const connecting = connect('fake://server', { transports });
+      const connecting = connect('fake://server', { transports: harness.transports });
       const link = await serverLink;
       link.send(encodeMessage({ id: 0, type: MessageType.Capability, channel: 0, object: 0, action: 0 }, { protocol: 2, features: {} }));
       expect((await rejection(connecting, ProtocolError)).message).to.contain('unsupported protocol 2');
     });
 
     it('never answers the handshake fails connect with a Timeout', async () => {
-      await fakeServer(fake);
-      const error = await rejection(connect('fake://server', { transports, handshakeTimeoutMs: 30 }), Error);
+      await fakeServer(harness.fake);
+      const error = await rejection(connect('fake://server', { transports: harness.transports, handshakeTimeoutMs: 30 }), Error);
       expect((error as { code?: string }).code).to.equal('Timeout');
     });
 
@@ -126,22 +114,22 @@ describe('a hostile or broken server', () => {
 
   describe('closing while connecting', () => {
     it('aborts a connect stuck in the transport with ClosedError and leaves no link', async () => {
-      await fakeServer(fake);
-      fake.holdConnects();
+      await fakeServer(harness.fake);
+      harness.fake.holdConnects();
       const controller = new AbortController();
-      const connecting = connect('fake://server', { transports, signal: controller.signal });
+      const connecting = connect('fake://server', { transports: harness.transports, signal: controller.signal });
       setTimeout(() => controller.abort(), 5);
       await within(rejection(connecting, ClosedError), 1_000, 'the aborted connect');
-      fake.releaseConnects();
+      harness.fake.releaseConnects();
       await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(fake.links.filter((l) => !l.closed)).to.have.length(0);
+      expect(harness.fake.links.filter((l) => !l.closed)).to.have.length(0);
     });
 
     it('aborts a connect stuck in the handshake with ClosedError and closes the link', async () => {
-      const server = await fakeServer(fake);
+      const server = await fakeServer(harness.fake);
       const serverLink = server.next();
       const controller = new AbortController();
-      const connecting = connect('fake://server', { transports, signal: controller.signal });
+      const connecting = connect('fake://server', { transports: harness.transports, signal: controller.signal });
       const link = await serverLink;
       controller.abort();
       await rejection(connecting, ClosedError);

@@ -6,38 +6,26 @@ import { expect } from 'chai';
 import {
   ConnectionLostError,
   createService,
-  TransportRegistry,
-  MemoryTransport,
 } from '../../lib/index.js';
-import { CONTROL_CHANNEL, ControlAction, MAIN_OBJECT, localCapability } from '../../lib/protocol/control.js';
+import { ControlAction, MAIN_OBJECT } from '../../lib/protocol/control.js';
 import { encodeMessage } from '../../lib/protocol/codec.js';
 import { MessageType, type FrameHeader } from '../../lib/protocol/header.js';
-import { FakeTransport, decodeFrames, type FakeLink } from '../../lib/testing/index.js';
-import { eventually } from '../helpers.js';
+import { decodeFrames, type FakeLink } from '../../lib/testing/index.js';
+import { capabilityFrame, withFakeTransport, eventually } from '../helpers.js';
 import { within } from '../e2e/topology.js';
 
-const capability = (id = 0): Uint8Array =>
-  encodeMessage({ id, type: MessageType.Capability, channel: CONTROL_CHANNEL, object: 0, action: 0 }, localCapability());
+const capability = capabilityFrame;
+
 const frame = (header: FrameHeader, body: unknown): Uint8Array => encodeMessage(header, body);
 
 describe('a hostile or broken client of a service', () => {
-  let fake: FakeTransport;
-  let transports: TransportRegistry;
-  const opened: Array<{ close(): Promise<void> }> = [];
-
-  beforeEach(() => {
-    fake = new FakeTransport();
-    transports = new TransportRegistry([fake, new MemoryTransport()]);
-  });
-  afterEach(async () => {
-    for (const handle of opened.splice(0).reverse()) await handle.close();
-  });
+  const harness = withFakeTransport();
 
   describe('a client that', () => {
     it('sends something other than a Capability first gets an Error frame and loses its link', async () => {
-      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
-      opened.push(service);
-      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports: harness.transports, listen: ['fake://calc'] });
+      harness.opened.push(service);
+      const link = (await harness.fake.connect(new URL('fake://calc'))) as FakeLink;
       const closed = new Promise((resolve) => link.onClose(resolve));
       link.send(frame({ id: 9, type: MessageType.Call, channel: 0, object: 0, action: ControlAction.bind }, { name: 'calc' }));
       const reason = await within(closed, 1_000, 'the link to close');
@@ -49,17 +37,17 @@ describe('a hostile or broken client of a service', () => {
     });
 
     it('never sends a handshake loses its link after the handshake timeout', async () => {
-      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'], handshakeTimeoutMs: 30 });
-      opened.push(service);
-      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports: harness.transports, listen: ['fake://calc'], handshakeTimeoutMs: 30 });
+      harness.opened.push(service);
+      const link = (await harness.fake.connect(new URL('fake://calc'))) as FakeLink;
       const closed = new Promise((resolve) => link.onClose(resolve));
       await within(closed, 1_000, 'the silent link to be closed');
     });
 
     it('calls on a channel it never bound (or already unbound) gets ServiceGone, and its link stays open', async () => {
-      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
-      opened.push(service);
-      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports: harness.transports, listen: ['fake://calc'] });
+      harness.opened.push(service);
+      const link = (await harness.fake.connect(new URL('fake://calc'))) as FakeLink;
       link.send(capability());
       link.send(frame({ id: 5, type: MessageType.Call, channel: 42, object: MAIN_OBJECT, action: 100 }, [1, 2]));
       await eventually(() => link.peer!.sent.length >= 2, 1_000, 'the answer');
@@ -71,9 +59,9 @@ describe('a hostile or broken client of a service', () => {
     });
 
     it('posts to a member id the service does not have: dropped and counted, never answered', async () => {
-      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
-      opened.push(service);
-      const link = (await fake.connect(new URL('fake://calc'))) as FakeLink;
+      const service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports: harness.transports, listen: ['fake://calc'] });
+      harness.opened.push(service);
+      const link = (await harness.fake.connect(new URL('fake://calc'))) as FakeLink;
       link.send(capability());
       link.send(frame({ id: 1, type: MessageType.Call, channel: 0, object: 0, action: ControlAction.bind }, { name: 'calc' }));
       await eventually(() => link.peer!.sent.length >= 2, 1_000, 'the bind reply');
