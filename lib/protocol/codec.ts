@@ -4,6 +4,7 @@
  */
 import * as cborX from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x';
+import { bodyViolation } from './cbor-limits.js';
 import { copyBytes } from './copy-bytes.js';
 import { ProtocolError } from './errors.js';
 import { byteStringBodySize, NodeBuffer, NOT_BYTE_STRINGS, readByteStringBody, writeByteStringBody } from './byte-string-body.js';
@@ -50,6 +51,9 @@ function decodeRange(bytes: Uint8Array, start: number, end: number): unknown {
   if (size === 0) return undefined;
   const byteStrings = readByteStringBody(bytes, start, end, size <= REUSED_BUFFER_LIMIT);
   if (byteStrings !== NOT_BYTE_STRINGS) return byteStrings;
+  // Before cbor-x, which decodes what it accepts in time linear in the body's size (cbor-limits.ts says why).
+  const violation = bodyViolation(bytes, start, end);
+  if (violation !== undefined) throw new ProtocolError(`undecodable CBOR body: ${violation}`);
   try {
     if (size > REUSED_BUFFER_LIMIT) {
       return cbor.decode(NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset + start, size) : bytes.subarray(start, end));
