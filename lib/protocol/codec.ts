@@ -14,7 +14,19 @@ const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 
 /** Returns a body of its own: the encoder never writes over what it has handed out. */
 export function encodeBody(value: unknown): Uint8Array {
-  return cbor.encode(value);
+  const encoded = cbor.encode(value);
+  checkEncoded(encoded, 0, encoded.length);
+  return encoded;
+}
+
+/**
+ * We send only what we would accept: cbor-x writes a Date, Map, Set, RegExp, Error, typed array (but Uint8Array)
+ * or bigint beyond 64 bits with a tag that every receiver refuses, so the sender fails instead, where the call path
+ * reports it (BadArgumentsError for arguments, RemoteError for a result).
+ */
+function checkEncoded(bytes: Uint8Array, start: number, end: number): void {
+  const violation = bodyViolation(bytes, start, end);
+  if (violation !== undefined) throw new Error(`the value cannot be sent as a CBOR body: ${violation}`);
 }
 
 /**
@@ -80,6 +92,7 @@ export function buildMessage(type: MessageType, channel: number, id: number, obj
     return frame;
   }
   const encoded = encodeInPlace(value, REUSE_BUFFER_MODE);
+  checkEncoded(encoded, encoded.start, encoded.end);
   return buildFrame(type, channel, id, object, action, encoded, encoded.start, encoded.end);
 }
 

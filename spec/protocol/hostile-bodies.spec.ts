@@ -232,3 +232,21 @@ describe('hostile CBOR bodies', () => {
   });
 });
 
+describe('what we encode is what we accept', () => {
+  it('refuses to encode values cbor-x writes with a refused tag: Date, Map, Set, RegExp, Error, bigints beyond 64 bits', () => {
+    for (const value of [new Date(0), new Map([['a', 1]]), new Set([1]), /a/, new Error('x'), 2n ** 64n, -(2n ** 64n) - 1n, [{ when: new Date(0) }]]) {
+      expect(() => encodeBody(value), String(value)).to.throw(/cannot be sent as a CBOR body: tag \d+ refused/);
+    }
+  });
+
+  it('writes bigints within 64 bits as plain CBOR integers, read back as bigints', () => {
+    for (const value of [0n, 5n, 2n ** 63n, 2n ** 64n - 1n, -(2n ** 64n) + 1n]) expect(decodeBody(encodeBody(value))).to.equal(value);
+  });
+
+  it(`refuses to encode more than ${MAX_BODY_ITEMS} items or nesting deeper than ${MAX_BODY_DEPTH}`, () => {
+    expect(() => encodeBody(new Array<number>(MAX_BODY_ITEMS).fill(0))).to.throw(/more than 32768 items/);
+    let deep: unknown = 0;
+    for (let i = 0; i <= MAX_BODY_DEPTH; i++) deep = [deep];
+    expect(() => encodeBody(deep)).to.throw(/nesting deeper than 64/);
+  });
+});
