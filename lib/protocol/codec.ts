@@ -4,6 +4,7 @@
  */
 import * as cborX from 'cbor-x';
 import { Decoder, Encoder } from 'cbor-x';
+import { bodyViolation } from './cbor-limits.js';
 import { copyBytes } from './copy-bytes.js';
 import { ProtocolError } from './errors.js';
 import { byteStringBodySize, NodeBuffer, NOT_BYTE_STRINGS, readByteStringBody, writeByteStringBody } from './byte-string-body.js';
@@ -13,7 +14,19 @@ const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
 
 /** Returns a body of its own: the encoder never writes over what it has handed out. */
 export function encodeBody(value: unknown): Uint8Array {
-  return cbor.encode(value);
+  const encoded = cbor.encode(value);
+  checkEncoded(encoded, 0, encoded.length);
+  return encoded;
+}
+
+/**
+ * We send only what we would accept: cbor-x writes a Date, Map, Set, RegExp, Error, typed array (but Uint8Array)
+ * or bigint beyond 64 bits with a tag that every receiver refuses, so the sender fails instead, where the call path
+ * reports it (BadArgumentsError for arguments, RemoteError for a result).
+ */
+function checkEncoded(bytes: Uint8Array, start: number, end: number): void {
+  const violation = bodyViolation(bytes, start, end);
+  if (violation !== undefined) throw new Error(`the value cannot be sent as a CBOR body: ${violation}`);
 }
 
 /**
@@ -50,6 +63,9 @@ function decodeRange(bytes: Uint8Array, start: number, end: number): unknown {
   if (size === 0) return undefined;
   const byteStrings = readByteStringBody(bytes, start, end, size <= REUSED_BUFFER_LIMIT);
   if (byteStrings !== NOT_BYTE_STRINGS) return byteStrings;
+  // Before cbor-x, which decodes what it accepts in time linear in the body's size (cbor-limits.ts says why).
+  const violation = bodyViolation(bytes, start, end);
+  if (violation !== undefined) throw new ProtocolError(`undecodable CBOR body: ${violation}`);
   try {
     if (size > REUSED_BUFFER_LIMIT) {
       return cbor.decode(NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset + start, size) : bytes.subarray(start, end));
@@ -76,6 +92,7 @@ export function buildMessage(type: MessageType, channel: number, id: number, obj
     return frame;
   }
   const encoded = encodeInPlace(value, REUSE_BUFFER_MODE);
+  checkEncoded(encoded, encoded.start, encoded.end);
   return buildFrame(type, channel, id, object, action, encoded, encoded.start, encoded.end);
 }
 
