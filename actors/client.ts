@@ -38,7 +38,7 @@ export const clientMachine = setup({
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     unbind: ({ context }) => void context.channel.unbind(),
     // The channel reports the end of the binding straight to this actor: a slot, not an invoked watcher actor
-    // (ARCHITECTURE.md, "Where forwarders live"). Cleared on exit, before `unbind`.
+    // (its cost: ARCHITECTURE.md, "The machines", Forwarder). Cleared on exit, before `unbind`.
     watchBinding: ({ context, self }) => context.channel.setOwner((error) => self.send({ type: 'BINDING.ENDED', error: summarize(error) })),
     unwatchBinding: ({ context }) => context.channel.setOwner(undefined),
   },

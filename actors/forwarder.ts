@@ -73,7 +73,7 @@ function routeEndEvent(end: RouteEnd): ForwarderEvent {
 
 /**
  * Watches the client link while the binding is being made; once active, the route reports a lost client itself.
- * Watchers are invoked only where needed (an invoked actor's cost: ARCHITECTURE.md, "Where forwarders live").
+ * Watchers are invoked only where needed (an invoked actor's cost: ARCHITECTURE.md, "The machines", Forwarder).
  */
 const watchingClient = { src: 'watchClient', input: ({ context }: { context: ForwarderContext }) => ({ client: context.client }) } as const;
 

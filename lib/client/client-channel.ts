@@ -184,7 +184,7 @@ export class ClientChannel implements ChannelEndpoint {
 
   /**
    * Sets the one listener that owns this channel, the Client actor (undefined clears it): told once, when the
-   * binding ends (at once if it has). A slot rather than an invoked watcher actor (see ARCHITECTURE.md).
+   * binding ends (at once if it has). A slot rather than an invoked watcher actor.
    */
   setOwner(listener: ((error: QiError) => void) | undefined): void {
     this.owner = listener;
