@@ -13,13 +13,15 @@ import type { ForwarderGateway } from '../lib/gateway/gateway-runtime.js';
 import { ControlAction, type BindReply } from '../lib/protocol/control.js';
 import { ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
 import type { Session } from '../lib/session/session.js';
-import { forwarderMachine } from './forwarder.js';
+import { forwarderMachine, type BindAnswers } from './forwarder.js';
 
 export type ForwarderActor = ReturnType<typeof startActor<typeof forwarderMachine>>;
 
-export class ForwarderPool {
+export class ForwarderPool implements BindAnswers {
   /** The live bindings' forwarders. */
   readonly actors = new Set<ForwarderActor>();
+  /** The binds not answered yet, by bind number. */
+  private readonly pending = new Map<number, { resolve(reply: BindReply): void; reject(error: QiError): void }>();
   private owner: AnyActorRef | undefined;
   private bindCount = 0;
 
@@ -34,12 +36,12 @@ export class ForwarderPool {
   }
 
   bind(name: string, client: Session): Promise<BindReply> {
-    let answer!: { resolve(reply: BindReply): void; reject(error: QiError): void };
-    const reply = new Promise<BindReply>((resolve, reject) => (answer = { resolve, reject }));
+    const bind = ++this.bindCount;
+    const reply = new Promise<BindReply>((resolve, reject) => this.pending.set(bind, { resolve, reject }));
     const forwarder = startActor(forwarderMachine, {
-      input: { name, client, gateway: this.gateway, answer },
+      input: { name, client, gateway: this.gateway, answers: this, bind },
       parent: this.owner,
-      systemId: `forwarder:${client.id}:${name}:${++this.bindCount}`,
+      systemId: `forwarder:${client.id}:${name}:${bind}`,
       logger: this.logger,
       onEnd: (ended, failed, error) => {
         this.actors.delete(ended);
@@ -49,6 +51,16 @@ export class ForwarderPool {
     // One that ended while starting has already been told its end.
     if (forwarder.getSnapshot().status === 'active') this.actors.add(forwarder);
     return reply;
+  }
+
+  bound(bind: number, reply: BindReply): void {
+    this.pending.get(bind)?.resolve(reply);
+    this.pending.delete(bind);
+  }
+
+  refused(bind: number, error: QiError): void {
+    this.pending.get(bind)?.reject(error);
+    this.pending.delete(bind);
   }
 
   /** Ends every binding (the gateway is closing); each forwarder goes to a final state on STOP. */
@@ -63,9 +75,9 @@ export class ForwarderPool {
 
   /** A forwarder died of a bug: remove its route, tell its client, answer its bind, so nothing is left half-wired. */
   private abandon(forwarder: ForwarderActor, err: unknown): void {
-    const { route, client, name, answer } = forwarder.getSnapshot().context;
+    const { route, client, name, bind } = forwarder.getSnapshot().context;
     const error = new ServiceGoneError(`binding to '${name}' failed in the gateway: ${err instanceof Error ? err.message : String(err)}`);
-    answer.reject(error);
+    this.refused(bind, error);
     if (!route?.isInstalled) return;
     route.remove();
     if (!client.isClosed) client.endChannel(route.clientChannel, error);

@@ -18,17 +18,22 @@ import { ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
 import type { Session } from '../lib/session/session.js';
 import { sharedMetaObject } from '../lib/session/shared-meta-objects.js';
 
-/** Where the forwarder answers the client's bind: once, with the binding or the reason there is none. */
-export interface BindAnswer {
-  resolve(reply: BindReply): void;
-  reject(error: QiError): void;
+/**
+ * Where forwarders answer their clients' binds, once each, by bind number: one object per gateway (XState keeps an
+ * actor's input for its whole life, so a per-binding answer in it would keep the bind's promise alive).
+ */
+export interface BindAnswers {
+  bound(bind: number, reply: BindReply): void;
+  refused(bind: number, error: QiError): void;
 }
 
 export interface ForwarderInput {
   name: string;
   client: Session;
   gateway: ForwarderGateway;
-  answer: BindAnswer;
+  answers: BindAnswers;
+  /** This binding's number in `answers`. */
+  bind: number;
 }
 
 export interface ForwarderContext extends ForwarderInput {
@@ -98,9 +103,9 @@ export const forwarderMachine = setup({
       context.route!.onEnd((end) => self.send(routeEndEvent(end)));
       context.route!.install();
     },
-    answerBound: ({ context }) => context.answer.resolve({ channel: context.route!.clientChannel, metaObject: context.metaObject! }),
-    // After `answerBound`, a no-op (a promise settles once): a binding that ended after it was made.
-    answerRefused: ({ context }) => context.answer.reject(restoreError(context.error, 'binding ended before it was made')),
+    answerBound: ({ context }) => context.answers.bound(context.bind, { channel: context.route!.clientChannel, metaObject: context.metaObject! }),
+    // After `answerBound`, a no-op (a bind is answered once): a binding that ended after it was made.
+    answerRefused: ({ context }) => context.answers.refused(context.bind, restoreError(context.error, 'binding ended before it was made')),
     removeRoute: ({ context }) => {
       context.route!.onEnd(undefined);
       context.route!.remove();

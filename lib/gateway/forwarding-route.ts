@@ -19,22 +19,40 @@ export type RouteEnd =
   /** The service's link closed or the service ended the binding. */
   | { type: 'SERVICE.GONE'; error: QiError };
 
+/*
+ * The route's two channel endpoints, small objects rather than closures: a gateway holds two per binding, and a
+ * closure costs more than a field.
+ */
+class ClientEnd implements ChannelEndpoint {
+  readonly relays = true;
+  constructor(private readonly route: ForwardingRoute) {}
+  onFrame(frame: Uint8Array): void {
+    this.route.forwardUp(frame);
+  }
+  onClosed(error: QiError): void {
+    this.route.ended({ type: 'CLIENT.ENDED', error });
+  }
+}
+
+class ServiceEnd implements ChannelEndpoint {
+  readonly relays = true;
+  constructor(private readonly route: ForwardingRoute) {}
+  onFrame(frame: Uint8Array): void {
+    this.route.forwardDown(frame);
+  }
+  onClosed(error: QiError): void {
+    this.route.ended({ type: 'SERVICE.GONE', error });
+  }
+}
+
 export class ForwardingRoute implements FanoutSubscriber {
   framesUp = 0;
   framesDown = 0;
   /** Channel on the client link; assigned by `install`. */
   private down = 0;
   private listener: ((end: RouteEnd) => void) | undefined;
-  private readonly downstream: ChannelEndpoint = {
-    relays: true,
-    onFrame: (frame) => this.forwardUp(frame),
-    onClosed: (error) => this.ended({ type: 'CLIENT.ENDED', error }),
-  };
-  private readonly upstream: ChannelEndpoint = {
-    relays: true,
-    onFrame: (frame) => this.forwardDown(frame),
-    onClosed: (error) => this.ended({ type: 'SERVICE.GONE', error }),
-  };
+  private readonly downstream = new ClientEnd(this);
+  private readonly upstream = new ServiceEnd(this);
 
   constructor(
     readonly client: Session,
@@ -90,7 +108,8 @@ export class ForwardingRoute implements FanoutSubscriber {
     return { down: this.down, up: this.up, client: this.client.id, service: this.service.id, framesUp: this.framesUp, framesDown: this.framesDown };
   }
 
-  private forwardUp(frame: Uint8Array): void {
+  /** @internal From the client's channel. */
+  forwardUp(frame: Uint8Array): void {
     if (isSubscriptionCall(frame)) {
       this.subscription(frame);
       return;
@@ -101,14 +120,16 @@ export class ForwardingRoute implements FanoutSubscriber {
     throttle(this.service, this.client);
   }
 
-  private forwardDown(frame: Uint8Array): void {
+  /** @internal From the service's channel. */
+  forwardDown(frame: Uint8Array): void {
     setFrameChannel(frame, this.down);
     this.framesDown++;
     this.client.sendFrame(frame);
     throttle(this.client, this.service);
   }
 
-  private ended(end: RouteEnd): void {
+  /** @internal Either end closed. */
+  ended(end: RouteEnd): void {
     this.listener?.(end);
   }
 
