@@ -19,6 +19,8 @@ export { createService, Service, type ServiceOptions } from './api/service.js';
 export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
 export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions } from './api/service-directory.js';
 export type { CommonOptions } from './api/options.js';
+export type { HeartbeatOptions } from './session/control-channel.js';
+export type { BackoffOptions } from './session/backoff.js';
 export type { InspectOption } from './actor-runtime.js';
 export { FRAME_CHANNEL, LIFECYCLE_CHANNEL, type FrameMessage, type LifecycleMessage, type Logger } from './diagnostics.js';
 export type { ServiceRecord } from './directory/directory-client.js';

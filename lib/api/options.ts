@@ -1,6 +1,7 @@
 /** Options every factory of the public API takes. */
 import type { InspectOption } from '../actor-runtime.js';
 import type { Logger } from '../diagnostics.js';
+import type { HeartbeatOptions } from '../session/session.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import { platformTransports } from './platform-defaults.js';
 
@@ -18,6 +19,12 @@ export interface CommonOptions {
   /** How long a new link may take to complete its handshake, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
   /**
+   * Liveness checks on every link this side opens or accepts (none on `memory://`): a peer silent for an
+   * interval is pinged, and dropped with ConnectionLost after `maxMissed` more silent intervals (default
+   * `{ intervalMs: 1000, maxMissed: 1 }`: a frozen or vanished peer is noticed within 3 s). `false` turns them off.
+   */
+  heartbeat?: HeartbeatOptions | false;
+  /**
    * Where the library logs: actor states at `debug`, a signal listener that threw at `warn`, actor failures at
    * `error`. Nothing is printed without one. See also `qimessaging:frame` / `qimessaging:lifecycle` diagnostics.
    */
@@ -31,6 +38,7 @@ export function resolveOptions(options: CommonOptions) {
     maxChannels: options.maxChannels,
     maxPendingCalls: options.maxPendingCalls,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
+    heartbeat: options.heartbeat,
   };
   return { transports: options.transports ?? platformTransports(), inspect: options.inspect, logger: options.logger, limits };
 }

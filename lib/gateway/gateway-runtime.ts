@@ -6,7 +6,7 @@
  */
 import { handOver } from '../actor-runtime.js';
 import { DirectoryClient } from '../directory/directory-client.js';
-import { ConnectionLostError, TransportError } from '../protocol/errors.js';
+import { DirectoryUnavailableError, TransportError } from '../protocol/errors.js';
 import { dial, type DialOptions } from '../session/open-link.js';
 import { LinkHost, type HostOptions } from '../session/link-host.js';
 import type { BindHandler, Session } from '../session/session.js';
@@ -37,8 +37,9 @@ export class GatewayRuntime implements ForwarderGateway {
   }
 
   directory(): DirectoryClient {
-    if (!this.directoryClient) throw new ConnectionLostError('the gateway has no directory link');
-    return this.directoryClient;
+    const client = this.directoryClient;
+    if (!client || client.session.isClosed) throw new DirectoryUnavailableError(`the gateway cannot reach its directory at ${this.directoryUrl}`);
+    return client;
   }
 
   async connectDirectory(signal: AbortSignal): Promise<DirectoryClient> {

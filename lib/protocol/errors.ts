@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'LimitExceeded',
   'Closed',
   'TransportError',
+  'DirectoryUnavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -117,6 +118,10 @@ export class ClosedError extends QiError {
 export class TransportError extends QiError {
   constructor(message: string, data?: unknown) { super('TransportError', message, data); }
 }
+/** The gateway cannot reach its ServiceDirectory now, so it cannot look the service up; try again later. */
+export class DirectoryUnavailableError extends QiError {
+  constructor(message: string, data?: unknown) { super('DirectoryUnavailable', message, data); }
+}
 
 const ERROR_CLASSES: Record<ErrorCode, new (message: string, data?: unknown) => QiError> = {
   ServiceNotFound: ServiceNotFoundError,
@@ -134,6 +139,7 @@ const ERROR_CLASSES: Record<ErrorCode, new (message: string, data?: unknown) => 
   LimitExceeded: LimitExceededError,
   Closed: ClosedError,
   TransportError,
+  DirectoryUnavailable: DirectoryUnavailableError,
 };
 
 /** Builds the typed error for a code, e.g. `qiError('ServiceGone', 'tts went away')`. */

@@ -5,6 +5,13 @@
  *
  * It owns the handshake deadline, on both sides: a link whose peer sends no Capability in time is closed with a
  * TimeoutError, and whoever waits for the link to open (a connect, an acceptor's host) learns it from that close.
+ *
+ * And the heartbeat, on both sides, once open: at the end of an `intervalMs` in which nothing came from the peer,
+ * a ping is sent; each further silent interval is a miss (and pings again), and the miss after `maxMissed` closes
+ * the link with ConnectionLost. So a silent peer is dropped between (maxMissed + 1) and (maxMissed + 2) intervals
+ * after the last frame it sent (2–3 s by default). Any frame counts, not only ping answers, so a peer busy
+ * streaming replies is never dropped for answering a ping late; a peer whose event loop is blocked that long is.
+ * In-process links have none: their peer cannot freeze or vanish apart from us.
  */
 import { decodeMessageBody } from '../protocol/codec.js';
 import {
@@ -17,7 +24,17 @@ import {
   type ChannelClosedNotice,
   type UnbindRequest,
 } from '../protocol/control.js';
-import { BadArgumentsError, ClosedError, errorFromBody, NoSuchMemberError, ProtocolError, TimeoutError, toQiError, type QiError } from '../protocol/errors.js';
+import {
+  BadArgumentsError,
+  ClosedError,
+  ConnectionLostError,
+  errorFromBody,
+  NoSuchMemberError,
+  ProtocolError,
+  TimeoutError,
+  toQiError,
+  type QiError,
+} from '../protocol/errors.js';
 import { buildMessage } from '../protocol/codec.js';
 import { frameAction, frameChannel, frameId, frameType, MessageType, PROTOCOL_VERSION } from '../protocol/header.js';
 import type { Link } from '../transports/transport.js';
@@ -27,12 +44,25 @@ export type SessionRole = 'initiator' | 'acceptor';
 /** How an accepting side answers `bind(name)`: with the new channel and the service's meta-object. */
 export type BindHandler<S> = (name: string, session: S) => Promise<BindReply>;
 
+export interface HeartbeatOptions {
+  /** How often to check that the peer is alive, in ms (default 1,000). */
+  intervalMs?: number;
+  /** Silent intervals after a ping that are tolerated (default 1): the next one closes the link. */
+  maxMissed?: number;
+}
+
+export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { intervalMs: 1_000, maxMissed: 1 };
+
 /** What the control channel needs of the session it serves. */
 export interface ControlSession<S> {
   readonly role: SessionRole;
   /** The session itself, as handed to the bind handler. */
   readonly self: S;
+  /** Frames received so far (on any link): the heartbeat only looks at whether it grew. */
+  readonly framesIn: number;
   sendFrame(frame: Uint8Array): boolean;
+  /** Sends a ping on channel 0 as one of this side's calls; its answer is settled like any other. */
+  ping(): void;
   /** Settles one of this side's calls on channel 0 from a Reply, Error or Canceled frame. */
   settle(frame: Uint8Array, channel: number): void;
   /** Ends one channel: its calls fail and its endpoint is told, with `error`. */
@@ -44,12 +74,17 @@ export interface ControlSession<S> {
 export class ControlChannel<S> {
   private open = false;
   private readonly handshakeTimer: ReturnType<typeof setTimeout>;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private framesSeen = 0;
+  /** Silent intervals since the peer last sent anything: the first sends a ping, the others are misses. */
+  private silent = 0;
 
   constructor(
     private readonly session: ControlSession<S>,
     private readonly link: Link,
     private readonly bind: BindHandler<S> | undefined,
     handshakeTimeoutMs: number,
+    private readonly heartbeat: Required<HeartbeatOptions> | false,
   ) {
     this.handshakeTimer = setTimeout(
       () => link.close(new TimeoutError(`no handshake from ${link.remote} within ${handshakeTimeoutMs} ms`)),
@@ -65,6 +100,7 @@ export class ControlChannel<S> {
   /** The link went away: nothing of this control channel may fire any more. */
   dispose(): void {
     clearTimeout(this.handshakeTimer);
+    clearInterval(this.heartbeatTimer);
   }
 
   /** The first frame of the link: it must be the peer's Capability, in a protocol version this side speaks. */
@@ -89,6 +125,7 @@ export class ControlChannel<S> {
     if (this.session.role === 'acceptor') this.sendCapability(frameId(frame));
     clearTimeout(this.handshakeTimer);
     this.open = true;
+    this.startHeartbeat();
     this.session.opened();
   }
 
@@ -114,6 +151,30 @@ export class ControlChannel<S> {
   notifyChannelClosed(channel: number, error: QiError): void {
     const notice: ChannelClosedNotice = { channel, error: { code: error.code, message: error.message } };
     this.session.sendFrame(buildMessage(MessageType.Post, CONTROL_CHANNEL, 0, 0, ControlAction.channelClosed, notice));
+  }
+
+  private startHeartbeat(): void {
+    const heartbeat = this.heartbeat;
+    if (!heartbeat || this.link.inProcess) return;
+    this.framesSeen = this.session.framesIn;
+    this.heartbeatTimer = setInterval(() => this.beat(heartbeat), heartbeat.intervalMs);
+    // A heartbeat alone must not keep a process alive: the link's socket does that while it is open.
+    this.heartbeatTimer.unref?.();
+  }
+
+  private beat(heartbeat: Required<HeartbeatOptions>): void {
+    const framesIn = this.session.framesIn;
+    if (framesIn !== this.framesSeen) {
+      this.framesSeen = framesIn;
+      this.silent = 0;
+      return;
+    }
+    if (++this.silent > heartbeat.maxMissed + 1) {
+      const silence = heartbeat.intervalMs * this.silent;
+      this.link.close(new ConnectionLostError(`nothing from ${this.link.remote} for ${silence} ms: the peer missed its heartbeats`));
+      return;
+    }
+    this.session.ping();
   }
 
   private sendCapability(id: number): void {

@@ -26,9 +26,9 @@ import { frameAction, frameChannel, frameId, frameType, MessageType, readHeader 
 import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
 import type { Link } from '../transports/transport.js';
 import { CallTable, type PendingCall } from './call-table.js';
-import { ControlChannel, type BindHandler, type ControlSession, type SessionRole } from './control-channel.js';
+import { ControlChannel, DEFAULT_HEARTBEAT, type BindHandler, type ControlSession, type HeartbeatOptions, type SessionRole } from './control-channel.js';
 
-export type { SessionRole } from './control-channel.js';
+export type { HeartbeatOptions, SessionRole } from './control-channel.js';
 
 /** What owns a channel on this side of a link. */
 export interface ChannelEndpoint {
@@ -57,6 +57,8 @@ export interface SessionOptions {
   maxPendingCalls?: number;
   /** A link whose peer sends no Capability by then is closed with TimeoutError, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
+  /** Liveness checks on every link but in-process ones (control-channel.ts); `false` turns them off. */
+  heartbeat?: HeartbeatOptions | false;
   /**
    * Keep the session when its link is lost (detach, so that the owner can attach a new link) instead of closing
    * it. Default false: the session closes with its link.
@@ -90,6 +92,7 @@ export class Session {
   private readonly suspended = new Set<ChannelEndpoint>();
   private readonly maxChannels: number;
   private readonly handshakeTimeoutMs: number;
+  private readonly heartbeat: Required<HeartbeatOptions> | false;
   private readonly outlivesLink: boolean;
   private nextChannel = 1;
   private current: SessionState = 'detached';
@@ -110,9 +113,15 @@ export class Session {
     this.maxChannels = options.maxChannels ?? 65_536;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.outlivesLink = options.outlivesLink ?? false;
+    this.heartbeat = options.heartbeat === false ? false : { ...DEFAULT_HEARTBEAT, ...definedOnly(options.heartbeat) };
+    const stats = this.stats;
     this.controlSession = {
       role,
       self: this,
+      get framesIn() {
+        return stats.framesIn;
+      },
+      ping: () => void this.controlCall(ControlAction.ping, undefined).catch(() => undefined),
       sendFrame: (frame) => this.sendFrame(frame),
       settle: (frame, channel) => this.settle(frame, channel),
       closeChannel: (channel, error) => this.closeChannel(channel, error),
@@ -158,7 +167,7 @@ export class Session {
     this.current = 'handshaking';
     link.onFrame(this.onFrame);
     link.onClose((reason) => this.onLinkClosed(link, reason));
-    this.control = new ControlChannel(this.controlSession, link, this.bind, this.handshakeTimeoutMs);
+    this.control = new ControlChannel(this.controlSession, link, this.bind, this.handshakeTimeoutMs, this.heartbeat);
   }
 
   /**
@@ -460,6 +469,11 @@ export class Session {
     if (this.outlivesLink) this.detach(reason);
     else this.close(reason);
   }
+}
+
+/** The fields of `options` that are set (so that an explicit `undefined` does not override a default). */
+function definedOnly<T extends object>(options: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 /** A Call frame; arguments cbor-x cannot encode (a circular object) are the caller's error, a BadArgumentsError. */

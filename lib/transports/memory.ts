@@ -11,6 +11,7 @@ import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from '.
 import { nanoid } from 'nanoid';
 
 class MemoryLink extends BaseLink {
+  readonly inProcess = true;
   peer: MemoryLink | undefined;
   /** Lets the listener forget this link once it closes, whoever closes it. */
   release: (() => void) | undefined;

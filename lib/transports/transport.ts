@@ -23,6 +23,8 @@ export type ListenOptions = LinkOptions;
 export interface Link {
   /** The peer's address as a URL string, for logs and the inspector. */
   readonly remote: string;
+  /** True for a link inside one process (memory://): its peer cannot freeze or vanish apart from us, so no heartbeat. */
+  readonly inProcess?: boolean;
   readonly closed: boolean;
   /**
    * Queues a frame; frames queued in one tick are written together. Returns false, and drops the frame, when
