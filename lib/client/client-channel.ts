@@ -3,15 +3,27 @@
  * direct path a bound Client installs (DESIGN §4): a call costs a map lookup and an encode, no actor event.
  *
  * It belongs to a Session, not to a link: when the session's link is detached the channel is suspended (calls
- * fail with the link's error), and `rebind()` on the session's next link gives it a new channel number and
- * replays its signal subscriptions. It reports the end of the binding once, to its one owner.
+ * made then wait for it, see waiting-calls.ts), and once the session has a new link it binds again by itself: a
+ * new channel number, its signal subscriptions replayed, the waiting calls sent. It tells its one owner (the
+ * Client actor) when it is suspended, bound again, and, once, when the binding ends.
  */
 import { decodeMessageBody } from '../protocol/codec.js';
 import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObject } from '../protocol/control.js';
-import { CanceledError, ClosedError, NoSuchMemberError, ProtocolError, TimeoutError, type QiError } from '../protocol/errors.js';
+import {
+  CanceledError,
+  ClosedError,
+  NoSuchMemberError,
+  ProtocolError,
+  ServiceGoneError,
+  ServiceNotFoundError,
+  TimeoutError,
+  toQiError,
+  type QiError,
+} from '../protocol/errors.js';
 import { frameAction, frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import { memberIds, sharedMetaObject, type MemberRef } from '../session/shared-meta-objects.js';
+import { WaitingCalls } from './waiting-calls.js';
 
 const NO_MEMBERS: ReadonlyMap<string, MemberRef> = new Map();
 
@@ -27,6 +39,16 @@ export type SignalListener = (...args: unknown[]) => void;
 
 type ChannelState = 'unbound' | 'bound' | 'suspended' | 'ended';
 
+/** Who hears what happens to the binding (the Client actor). */
+export interface ChannelOwner {
+  /** The link was lost; the channel waits for the next one. */
+  suspended(error: QiError): void;
+  /** Bound again on a new link. */
+  rebound(): void;
+  /** Once: the binding is over. */
+  ended(error: QiError): void;
+}
+
 export class ClientChannel implements ChannelEndpoint {
   private channelNumber = 0;
   private meta: MetaObject | undefined;
@@ -35,9 +57,11 @@ export class ClientChannel implements ChannelEndpoint {
   private state: ChannelState = 'unbound';
   /** Why calls fail now: the link's loss while suspended, the binding's end once ended. */
   private failure: QiError | undefined;
-  private owner: ((error: QiError) => void) | undefined;
+  private owner: ChannelOwner | undefined;
   // The collections below are made on first use: most clients only call, and a connection may hold thousands.
   private listeners: Map<number, Set<SignalListener>> | undefined;
+  private waiting: WaitingCalls | undefined;
+  private rebinding: Promise<void> | undefined;
   /** The registerEvent under way for a member, so concurrent subscribers share it. */
   private registering: Map<number, Promise<unknown>> | undefined;
   /** Listeners that threw; they never break other listeners or the link. */
@@ -49,6 +73,8 @@ export class ClientChannel implements ChannelEndpoint {
     /** Default options of every call (e.g. a per-client timeout). */
     readonly defaults: CallOptions = {},
     private readonly onListenerError?: (error: unknown) => void,
+    /** Most calls that may wait while the channel is suspended; 0 fails them at once with the link's error. */
+    private readonly maxWaitingCalls = 1_000,
   ) {}
 
   get channel(): number {
@@ -85,8 +111,13 @@ export class ClientChannel implements ChannelEndpoint {
    * Binds the service again on the session's new link, after a suspension: a new channel number, the same
    * listeners, each subscribed signal registered again (by name: the service may have renumbered its members).
    */
-  async rebind(): Promise<void> {
-    if (this.state !== 'suspended') return;
+  rebind(): Promise<void> {
+    if (this.state !== 'suspended') return Promise.resolve();
+    this.rebinding ??= this.bindAgain().finally(() => (this.rebinding = undefined));
+    return this.rebinding;
+  }
+
+  private async bindAgain(): Promise<void> {
     const previous = this.ids;
     const names = new Map<number, string>();
     for (const [name, member] of previous) if (member.kind !== 'method') names.set(member.id, name);
@@ -100,13 +131,40 @@ export class ClientChannel implements ChannelEndpoint {
       // A signal the service no longer has: its listeners are dropped, as a failed `on` would be.
       if (!member || member.kind === 'method') continue;
       this.listeners.set(member.id, set);
-      registrations.push(this.objectCall(ObjectAction.registerEvent, [member.id]));
+      registrations.push(this.objectCall(ObjectAction.registerEvent, [member.id]).catch(() => this.listeners?.delete(member.id)));
     }
     await Promise.all(registrations);
   }
 
+  /** The session has a new link: bind again, then tell the owner and send what waited. */
+  onResumed(): void {
+    this.rebind().then(
+      () => {
+        if (this.state !== 'bound') return;
+        this.owner?.rebound();
+        this.waiting?.resume();
+      },
+      (err: unknown) => {
+        if (this.state !== 'suspended') return;
+        // The link went again: the next one will bind again. Anything else ends the binding.
+        if (!this.session.isOpen) return;
+        const error = err instanceof ServiceNotFoundError ? new ServiceGoneError(`service '${this.serviceName}' is gone: ${err.message}`) : toQiError(err);
+        this.session.forgetSuspended(this);
+        this.end(error);
+      },
+    );
+  }
+
+  /** Runs `send` now, or once bound again if the channel is suspended (see WaitingCalls). */
+  private whenBound<T>(send: (options: CallOptions) => Promise<T>, options: CallOptions): Promise<T> {
+    if (this.state !== 'suspended') return send(options);
+    if (this.maxWaitingCalls === 0) return Promise.reject(this.failure);
+    this.waiting ??= new WaitingCalls(this.maxWaitingCalls);
+    return this.waiting.wait((timeLeft) => send(timeLeft === undefined ? options : { ...options, timeout: timeLeft }), options.timeout, options.signal);
+  }
+
   call(method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.state !== 'bound') return this.notBound((opts) => this.call(method, args, opts), options);
     let id: number;
     try {
       id = this.memberId(method, 'method');
@@ -114,6 +172,12 @@ export class ClientChannel implements ChannelEndpoint {
       return Promise.reject(err);
     }
     return this.objectCall(id, args, this.withDefaults(options));
+  }
+
+  /** A call made while not bound: it waits if the channel is suspended, else fails with why it is not bound. */
+  private notBound<T>(retry: (options: CallOptions) => Promise<T>, options: CallOptions | undefined): Promise<T> {
+    if (this.state === 'suspended') return this.whenBound(retry, this.withDefaults(options));
+    return Promise.reject(this.failure ?? new ClosedError(`client of ${this.serviceName} is not bound`));
   }
 
   /** Sends a one-way call: never answered; a post to nothing is dropped by the service. */
@@ -124,6 +188,15 @@ export class ClientChannel implements ChannelEndpoint {
 
   /** Subscribes `listener` to a signal (or a property's changes); the first listener subscribes the binding. */
   async subscribe(name: string, listener: SignalListener): Promise<void> {
+    if (this.state === 'suspended') {
+      // Kept now, registered when bound again (rebind registers every signal that has listeners).
+      const id = this.eventId(name);
+      const listeners = (this.listeners ??= new Map());
+      let set = listeners.get(id);
+      if (!set) listeners.set(id, (set = new Set()));
+      set.add(listener);
+      return this.whenBound(() => Promise.resolve(), this.defaults);
+    }
     if (this.failure) throw this.failure;
     const id = this.eventId(name);
     const listeners = (this.listeners ??= new Map());
@@ -183,12 +256,12 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   /**
-   * Sets the one listener that owns this channel, the Client actor (undefined clears it): told once, when the
-   * binding ends (at once if it has). A slot rather than an invoked watcher actor.
+   * Sets the one owner of this channel, the Client actor (undefined clears it); told at once if the binding has
+   * ended. A slot rather than an invoked watcher actor.
    */
-  setOwner(listener: ((error: QiError) => void) | undefined): void {
-    this.owner = listener;
-    if (listener && this.state === 'ended') listener(this.failure!);
+  setOwner(owner: ChannelOwner | undefined): void {
+    this.owner = owner;
+    if (owner && this.state === 'ended') owner.ended(this.failure!);
   }
 
   /** Events only: the session settles answers to this channel's calls itself. */
@@ -201,6 +274,7 @@ export class ClientChannel implements ChannelEndpoint {
     if (this.state !== 'bound') return;
     this.state = 'suspended';
     this.failure = error;
+    this.owner?.suspended(error);
   }
 
   onClosed(error: QiError): void {
@@ -229,7 +303,7 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   private propertyCall(action: number, name: string, extra: unknown[], options?: CallOptions): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.state !== 'bound') return this.notBound((opts) => this.propertyCall(action, name, extra, opts), options);
     let id: number;
     try {
       id = this.memberId(name, 'property');
@@ -284,9 +358,11 @@ export class ClientChannel implements ChannelEndpoint {
     this.state = 'ended';
     this.failure = error;
     this.listeners = undefined;
+    this.waiting?.failAll(error);
+    this.waiting = undefined;
     const owner = this.owner;
     this.owner = undefined;
-    owner?.(error);
+    owner?.ended(error);
   }
 }
 

@@ -44,6 +44,8 @@ export interface ChannelEndpoint {
    * (`attachChannel`) or the session closes. An endpoint without this method is closed instead.
    */
   onSuspended?(error: QiError): void;
+  /** The session has a new link (open): a suspended endpoint may bind again, and `attachChannel` itself. */
+  onResumed?(): void;
   /** The channel ended: unbound by either side, closed by the far side, or the session closed. */
   onClosed(error: QiError): void;
 }
@@ -437,6 +439,7 @@ export class Session {
     const listeners = [...this.openListeners];
     this.openListeners.clear();
     for (const listener of listeners) listener();
+    for (const endpoint of [...this.suspended]) endpoint.onResumed?.();
   }
 
   private onStrayFrame(frame: Uint8Array, channel: number): void {

@@ -17,12 +17,14 @@ describe('a session detached from its link', () => {
   let service: Service;
   const ticked = signal<[n: number]>();
   let answerSlow: ((value: string) => void) | undefined;
+  let adds = 0;
 
   beforeEach(async () => {
     fake = new FakeTransport();
     transports = new TransportRegistry([fake]);
+    adds = 0;
     const calc = {
-      add: (a: number, b: number) => a + b,
+      add: (a: number, b: number) => (adds++, a + b),
       slow: () => new Promise<string>((resolve) => (answerSlow = resolve)),
       ticked,
     };
@@ -51,15 +53,20 @@ describe('a session detached from its link', () => {
     expect(session.state).to.equal('detached');
     expect(detached.calledOnce).to.equal(true);
     expect(channel.ended, 'suspended, not ended').to.equal(false);
-    await rejection(channel.call('add', [1, 2]), ConnectionLostError);
+    // A call made while suspended waits for the next link, and goes out once.
+    const waited = channel.call('add', [1, 2]);
     // The service saw its link go: its binding, and the call it was answering, are gone there.
     await eventually(() => service.actor.getSnapshot().context.host.links.sessions.size === 0, 1_000, 'the service to drop the old link');
     answerSlow?.('too late');
 
     await openLink(session, transports, 'fake://calc');
     expect(session.isOpen).to.equal(true);
+    // The channel binds again by itself once the session has a link; rebind() waits for that.
     await channel.rebind();
+    expect(channel.channel).to.be.above(0);
+    expect(await waited).to.equal(3);
     expect(await channel.call('add', [2, 3])).to.equal(5);
+    expect(adds, 'before, the waiting call, after: nothing sent twice').to.equal(3);
     ticked.emit(7);
     await eventually(() => heard.length > 0, 1_000, 'the signal after the rebind');
     expect(heard).to.deep.equal([7]);
@@ -77,19 +84,20 @@ describe('a session detached from its link', () => {
     session.attachChannel(41, relay);
     const channel = new ClientChannel(session, 'calc');
     await channel.bind();
-    const owner = sinon.spy();
+    const owner = { suspended: sinon.spy(), rebound: sinon.spy(), ended: sinon.spy() };
     channel.setOwner(owner);
 
     session.detach(new ConnectionLostError('the Wi-Fi went'));
 
     expect((relay.onClosed as sinon.SinonSpy).calledOnce, 'a relay is closed at once').to.equal(true);
     expect((relay.onClosed as sinon.SinonSpy).firstCall.args[0]).to.be.instanceOf(ConnectionLostError);
-    expect(owner.called, 'a suspended channel has not ended').to.equal(false);
+    expect(owner.suspended.calledOnce).to.equal(true);
+    expect(owner.ended.called, 'a suspended channel has not ended').to.equal(false);
     expect(session.channelCount).to.equal(0);
 
     session.close(new ConnectionLostError('gave up'));
-    expect(owner.calledOnce).to.equal(true);
-    expect(owner.firstCall.args[0]).to.be.instanceOf(ConnectionLostError);
+    expect(owner.ended.calledOnce).to.equal(true);
+    expect(owner.ended.firstCall.args[0]).to.be.instanceOf(ConnectionLostError);
   });
 
   it('closes with its link unless it was made to outlive it', async () => {
