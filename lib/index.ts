@@ -8,7 +8,8 @@ import { defaultTransports } from './transports/defaults.js';
 
 setDefaultTransports(defaultTransports);
 
-export { connect, Connection, type ConnectOptions, type ClientOptions } from './api/connection.js';
+export { connect, Connection, type ConnectOptions, type ClientOptions, type ReconnectOptions } from './api/connection.js';
+export type { Status } from './api/status.js';
 export { ServiceClient, type ServiceProxy } from './api/service-client.js';
 export { RemoteProperty } from './api/remote-property.js';
 export type { CallOptions } from './client/client-channel.js';

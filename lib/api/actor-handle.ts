@@ -1,11 +1,14 @@
 import type { Actor, AnyActorLogic } from 'xstate';
-import { closeActor } from './lifecycle.js';
+import type { QiError } from '../protocol/errors.js';
+import { closeActor, endReason, onActorEnd } from './lifecycle.js';
+import { watchStatus, type Status } from './status.js';
 
 /** What every handle of the public API shares: its actor, and an idempotent `close()` that `await using` calls. */
 export abstract class ActorHandle<TLogic extends AnyActorLogic> {
   /** The actor behind this handle, for the inspector or to embed in your own actor system. */
   readonly actor: Actor<TLogic>;
   private closing: Promise<void> | undefined;
+  private ending: Promise<QiError | undefined> | undefined;
 
   protected constructor(actor: Actor<TLogic>) {
     this.actor = actor;
@@ -15,6 +18,23 @@ export abstract class ActorHandle<TLogic extends AnyActorLogic> {
   close(): Promise<void> {
     this.closing ??= this.shutDown();
     return this.closing;
+  }
+
+  /**
+   * Resolves once this handle has ended for good: with the error that ended it, or undefined when it was closed
+   * by its owner. Never rejects.
+   */
+  get closed(): Promise<QiError | undefined> {
+    this.ending ??= new Promise((resolve) => onActorEnd(this.actor, () => resolve(endReason(this.actor))));
+    return this.ending;
+  }
+
+  /**
+   * Calls `listener` with each change of status from now on: `disconnected`, `reconnecting`, `reconnected`,
+   * `rebound`, and `ended` once. Returns a function that stops it.
+   */
+  onStatus(listener: (status: Status) => void): () => void {
+    return watchStatus(this.actor, listener);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

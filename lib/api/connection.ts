@@ -7,6 +7,7 @@ import type { Logger } from '../diagnostics.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import { CanceledError, ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
+import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
 import { Session } from '../session/session.js';
 import { ActorHandle } from './actor-handle.js';
 import { onActorEnd, settled } from './lifecycle.js';
@@ -22,9 +23,27 @@ export interface ClientOptions {
   onListenerError?: (error: unknown) => void;
 }
 
+export interface ReconnectOptions extends BackoffOptions {
+  /**
+   * Calls made while reconnecting wait for the link, up to their own timeout, at most this many per client
+   * (default 1,000; beyond, LimitExceeded). 0 fails them at once with ConnectionLost.
+   */
+  maxWaitingCalls?: number;
+}
+
 export interface ConnectOptions extends CommonOptions {
   /** Aborting gives up the attempt: the link being opened is closed and `connect` rejects with ClosedError. */
   signal?: AbortSignal;
+  /**
+   * How to come back after the link is lost: exponential backoff with jitter (default: from 100 ms, doubling, at
+   * most 5 s apart, ±20%, for ever). Calls in flight when the link drops fail with ConnectionLost, never resent;
+   * clients bind again by themselves once the link is back. `false`: a lost link ends the connection.
+   */
+  reconnect?: ReconnectOptions | false;
+  /** Keep trying when the first connect fails (a gateway not up yet), with the same backoff (default false). */
+  retry?: boolean;
+  /** Gives up `connect` after this many ms, with TimeoutError (default: no limit beyond the handshake's). */
+  timeout?: number;
 }
 
 /**
@@ -45,6 +64,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
   constructor(
     actor: Actor<typeof connectionMachine>,
     private readonly logger?: Logger,
+    private readonly maxWaitingCalls = 1_000,
   ) {
     super(actor);
   }
@@ -65,11 +85,11 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
    * typed client: `await conn.service<typeof tts>('tts')`; `options.timeout` is the client's default per call.
    */
   async service<T = UntypedService>(name: string, options: ClientOptions = {}): Promise<ServiceProxy<T>> {
-    const session = this.session();
+    const session = await this.session();
     const { onListenerError, ...defaults } = options;
     const logger = this.logger;
     const reportListenerError = onListenerError ?? ((error: unknown) => logger?.warn?.(`[qimessaging] a listener of ${name} threw`, error));
-    const channel = new ClientChannel(session, name, defaults, reportListenerError);
+    const channel = new ClientChannel(session, name, defaults, reportListenerError, this.maxWaitingCalls);
     const actor = startActor(clientMachine, {
       input: { channel },
       parent: this.actor,
@@ -92,9 +112,15 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
    * directory, on a direct connection to a directory it is that directory.
    */
   directory(): Promise<ServiceProxy<DirectoryService>> {
-    this.directoryClient ??= this.service<DirectoryService>(DIRECTORY_NAME);
-    this.directoryClient.catch(() => (this.directoryClient = undefined));
-    return this.directoryClient;
+    if (this.directoryClient) return this.directoryClient;
+    const client = this.service<DirectoryService>(DIRECTORY_NAME);
+    this.directoryClient = client;
+    const forget = (): void => {
+      if (this.directoryClient === client) this.directoryClient = undefined;
+    };
+    // A binding that ended (the directory restarted behind a gateway) is not handed out again: the next call binds anew.
+    client.then((bound) => onActorEnd(bound.actor, forget), forget);
+    return client;
   }
 
   /** Every service registered in the directory, the directory itself included. */
@@ -153,8 +179,10 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     return super.close();
   }
 
-  private session(): Session {
-    const snapshot = this.actor.getSnapshot();
+  /** The session, once the link is up: at once when open, after the reconnection when reconnecting. */
+  private async session(): Promise<Session> {
+    let snapshot = this.actor.getSnapshot();
+    if (snapshot.matches('reconnecting')) snapshot = await settled(this.actor, 'open');
     if (!snapshot.matches('open')) {
       throw snapshot.context.error ? restoreError(snapshot.context.error) : new ClosedError(`connection to ${this.url} is closed`);
     }
@@ -169,21 +197,35 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
+  const { reconnect = {}, retry = false, timeout } = options;
   // The session outlives its link: the Connection decides what a lost link means.
   const session = new Session('initiator', { ...limits, outlivesLink: true });
   const actor = startActor(connectionMachine, {
-    input: { url, transports, session, maxBodySize: limits.maxBodySize },
+    input: {
+      url,
+      transports,
+      session,
+      maxBodySize: limits.maxBodySize,
+      reconnect: reconnect === false ? null : backoffPolicy(reconnect),
+      retryFirstConnect: retry,
+    },
     inspect,
     logger,
     systemId: 'connection',
   });
+  let timedOut = false;
   const abort = (): void => actor.send({ type: 'CLOSE' });
+  const timer = timeout === undefined ? undefined : setTimeout(() => ((timedOut = true), abort()), timeout);
   options.signal?.addEventListener('abort', abort, { once: true });
   if (options.signal?.aborted) abort();
-  const snapshot = await settled(actor, 'open').finally(() => options.signal?.removeEventListener('abort', abort));
+  const snapshot = await settled(actor, 'open').finally(() => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', abort);
+  });
   if (!snapshot.matches('open')) {
+    if (timedOut) throw new TimeoutError(`could not connect to ${url} within ${timeout} ms`, snapshot.context.error ?? undefined);
     if (snapshot.matches('closed')) throw new ClosedError(`connection to ${url} aborted`);
     throw restoreError(snapshot.context.error, `could not connect to ${url}`);
   }
-  return new Connection(actor, logger);
+  return new Connection(actor, logger, reconnect === false ? 0 : reconnect.maxWaitingCalls);
 }

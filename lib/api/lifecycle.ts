@@ -1,5 +1,7 @@
 /** Waiting on an actor from a promise-based handle. */
 import { waitFor, type Actor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+import { restoreError, type ErrorSummary } from '../actor-runtime.js';
+import { toQiError, type QiError } from '../protocol/errors.js';
 
 /** Resolves with the first snapshot in state `ready`, or the final one if the machine ended without it. */
 export function settled<TMachine extends AnyStateMachine>(
@@ -35,4 +37,14 @@ export function onActorEnd(actor: AnyActorRef, listener: () => void): () => void
   }
   const subscription = actor.subscribe({ complete: listener, error: listener });
   return () => subscription.unsubscribe();
+}
+
+/**
+ * Why an actor of the library ended: undefined when its owner closed it (final state `closed`), else the typed
+ * error its context recorded.
+ */
+export function endReason(actor: AnyActorRef): QiError | undefined {
+  const snapshot = actor.getSnapshot() as { value: unknown; context: { error: ErrorSummary | null }; error?: unknown };
+  if (snapshot.value === 'closed') return undefined;
+  return snapshot.context.error ? restoreError(snapshot.context.error) : toQiError(snapshot.error ?? 'ended');
 }

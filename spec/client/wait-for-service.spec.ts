@@ -10,7 +10,8 @@ import { within } from '../e2e/topology.js';
 describe('waiting for a service', () => {
   it('rejects at once when the directory binding has ended, and throws nothing from a timer', async () => {
     const directory = await createServiceDirectory({ listen: ['memory://wait-sd'] });
-    const connection = await connect('memory://wait-sd');
+    // Without reconnection, the directory's end is the end of this connection's binding to it.
+    const connection = await connect('memory://wait-sd', { reconnect: false });
     const uncaught: unknown[] = [];
     const onUncaught = (err: unknown): void => void uncaught.push(err);
     process.on('uncaughtException', onUncaught);

@@ -3,6 +3,7 @@ import {
   ClosedError,
   ConnectionLostError,
   ServiceGoneError,
+  TimeoutError,
   type Service,
 } from '../../lib/index.js';
 import { rejection } from '../helpers.js';
@@ -37,8 +38,14 @@ for (const { mode, transport } of MATRIX) {
       const failures = [client.call('hang'), client.call('hang'), client.call('hang')].map((call) => rejection(call, expected));
       await topology.services.get('stuck')!.close();
       await within(Promise.all(failures), 1_000, 'the pending calls');
-      await rejection(client.call('ping'), expected);
-      expect(client.actor.getSnapshot().value).to.equal('ended');
+      if (mode === 'gateway') {
+        await rejection(client.call('ping'), expected);
+        expect(client.actor.getSnapshot().value).to.equal('ended');
+      } else {
+        // Straight to the service, its link was the connection's: the connection reconnects, the client waits.
+        expect(client.actor.getSnapshot().value).to.equal('suspended');
+        await rejection(client.with({ timeout: 50 }).call('ping'), TimeoutError);
+      }
     });
 
     it('leaves other bindings untouched when one service dies', async () => {
@@ -85,7 +92,8 @@ for (const { mode, transport } of MATRIX) {
         const failure = rejection(client.call('hang'), ConnectionLostError);
         await topology.gateway!.close();
         await within(failure, 1_000, 'a pending call');
-        expect(connection.actor.getSnapshot().value).to.equal('lost');
+        expect(connection.actor.getSnapshot().matches('reconnecting'), 'reconnecting, not lost').to.equal(true);
+        expect(client.actor.getSnapshot().value).to.equal('suspended');
       });
 
       it('carries two clients bound to two services on one connection', async () => {
