@@ -64,6 +64,7 @@ export const connectionMachine = setup({
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     linkIsUp: assign({ attempt: 0, error: null }),
+    forgetError: assign({ error: null }),
     /** Ends the session: clients still bound end with the error that ended the link, or ClosedError. */
     closeSession: ({ context }) => context.session.close(context.error ? restoreError(context.error) : undefined),
   },
@@ -83,7 +84,8 @@ export const connectionMachine = setup({
   on: {
     // A failed client actor (a bug) must end that client only, never the connection its siblings share.
     'xstate.error.actor.*': { description: 'A client failed; only that client ends.' },
-    CLOSE: { target: '.closed', description: 'Closed by its owner; an attempt under way is aborted.' },
+    // The owner's close is why clients end now, not the link lost before it.
+    CLOSE: { target: '.closed', actions: 'forgetError', description: 'Closed by its owner; an attempt under way is aborted.' },
   },
   states: {
     connecting: {
