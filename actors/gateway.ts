@@ -11,18 +11,21 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import type { DirectoryClient } from '../lib/directory/directory-client.js';
 import type { GatewayRuntime } from '../lib/gateway/gateway-runtime.js';
+import { backoffDelay, type BackoffOptions } from '../lib/session/backoff.js';
 import type { ForwarderPool } from './forwarder-pool.js';
 
 export interface GatewayInput {
   runtime: GatewayRuntime;
   forwarders: ForwarderPool;
   listen: string[];
-  /** Delay between attempts to reach a lost directory, in ms. */
-  retryDelayMs: number;
+  /** When to try the directory again after its link was lost. */
+  backoff: Required<BackoffOptions>;
 }
 
 export interface GatewayContext extends GatewayInput {
   endpoints: string[];
+  /** Attempts to reach the directory since its link was lost. */
+  attempt: number;
   error: ErrorSummary | null;
 }
 
@@ -60,17 +63,18 @@ export const gatewayMachine = setup({
   actions: {
     storeEndpoints: assign({ endpoints: (_, endpoints: string[]) => endpoints }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
-    clearError: assign({ error: null }),
+    clearError: assign({ error: null, attempt: 0 }),
+    countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     releaseRuntime: ({ context }) => {
       context.forwarders.stopAll();
       void context.runtime.close();
     },
   },
-  delays: { retryDelay: ({ context }) => context.retryDelayMs },
+  delays: { retryDelay: ({ context }) => backoffDelay(context.backoff, context.attempt) },
 }).createMachine({
   id: 'gateway',
   description: 'Binds clients to services found in the directory and forwards their frames.',
-  context: ({ input }) => ({ ...input, endpoints: [], error: null }),
+  context: ({ input }) => ({ ...input, endpoints: [], attempt: 0, error: null }),
   initial: 'connectingDirectory',
   on: {
     CLOSE: '.closing',
@@ -112,7 +116,7 @@ export const gatewayMachine = setup({
       description: 'The directory link was lost: live bindings go on, new binds fail until it is back.',
       initial: 'waiting',
       states: {
-        waiting: { after: { retryDelay: 'connecting' } },
+        waiting: { entry: 'countAttempt', after: { retryDelay: 'connecting' } },
         connecting: {
           invoke: {
             src: 'connectDirectory',

@@ -13,6 +13,7 @@ import { handOver, summarize, type ErrorSummary } from '../lib/actor-runtime.js'
 import { openListeners } from './host-logic.js';
 import { DirectoryClient } from '../lib/directory/directory-client.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
+import { backoffDelay, type BackoffOptions } from '../lib/session/backoff.js';
 import type { DialOptions } from '../lib/session/open-link.js';
 import type { TransportRegistry } from '../lib/transports/registry.js';
 
@@ -24,8 +25,8 @@ export interface ServiceInput {
   directory: string | null;
   transports: TransportRegistry;
   dialOptions: DialOptions;
-  /** Delay before registering again after the directory link was lost, in ms. */
-  retryDelayMs: number;
+  /** When to register again after the directory link was lost, or the directory could not be reached. */
+  backoff: Required<BackoffOptions>;
 }
 
 export interface ServiceContext extends ServiceInput {
@@ -34,6 +35,8 @@ export interface ServiceContext extends ServiceInput {
   registration: DirectoryClient | null;
   /** Once registered, a lost directory is waited for; before that, a refusal is final. */
   registeredOnce: boolean;
+  /** Attempts to register again since the directory was lost. */
+  attempt: number;
   error: ErrorSummary | null;
 }
 
@@ -79,8 +82,10 @@ export const serviceMachine = setup({
     storeRegistration: assign((_, params: { registration: DirectoryClient; serviceId: number }) => ({
       ...params,
       registeredOnce: true,
+      attempt: 0,
       error: null,
     })),
+    countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     forgetRegistration: assign({ registration: null, serviceId: null }),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     releaseLinks: ({ context }) => {
@@ -93,12 +98,12 @@ export const serviceMachine = setup({
     wasRegisteredBefore: ({ context }) => context.registeredOnce,
   },
   delays: {
-    retryDelay: ({ context }) => context.retryDelayMs,
+    retryDelay: ({ context }) => backoffDelay(context.backoff, context.attempt),
   },
 }).createMachine({
   id: 'service',
   description: 'Serves one object under one name, registered with the directory.',
-  context: ({ input }) => ({ ...input, endpoints: [], serviceId: null, registration: null, registeredOnce: false, error: null }),
+  context: ({ input }) => ({ ...input, endpoints: [], serviceId: null, registration: null, registeredOnce: false, attempt: 0, error: null }),
   initial: 'listening',
   on: { CLOSE: '.closing' },
   states: {
@@ -142,7 +147,8 @@ export const serviceMachine = setup({
       },
     },
     waitingForDirectory: {
-      description: 'Still serving direct clients; registering again after a delay.',
+      description: 'Still serving direct clients; registering again after a backoff delay.',
+      entry: 'countAttempt',
       after: { retryDelay: 'registering' },
     },
     closing: {

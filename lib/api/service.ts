@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import { serviceMachine } from '../../actors/service.js';
 import { restoreError, startActor } from '../actor-runtime.js';
 import { describeMembers } from '../service/meta-object.js';
+import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
 import { ServiceHost } from '../service/service-host.js';
 import type { ServiceStats } from '../service/served-object.js';
 import { ActorHandle } from './actor-handle.js';
@@ -13,7 +14,12 @@ export interface ServiceOptions extends CommonOptions {
   listen?: string[];
   /** The ServiceDirectory's endpoint to register with; omit for a service reached only directly. */
   directory?: string;
-  /** Delay before registering again after the directory link was lost, in ms (default 1,000). */
+  /**
+   * When to register again after the directory link was lost: exponential backoff with jitter, for ever (default
+   * from 100 ms doubling to 5 s, ±20%). The service keeps serving direct clients meanwhile.
+   */
+  reconnect?: BackoffOptions;
+  /** @deprecated The first delay of `reconnect` (`reconnect.initialDelayMs`). */
   retryDelayMs?: number;
 }
 
@@ -75,7 +81,7 @@ export async function createService(name: string, implementation: object, option
       directory: options.directory ?? null,
       transports,
       dialOptions: limits,
-      retryDelayMs: options.retryDelayMs ?? 1_000,
+      backoff: backoffPolicy({ initialDelayMs: options.retryDelayMs, ...options.reconnect }),
     },
     inspect,
     logger,
