@@ -20,8 +20,9 @@ export interface CommonOptions {
   handshakeTimeoutMs?: number;
   /**
    * Liveness checks on every link this side opens or accepts (none on `memory://`): a peer silent for an
-   * interval is pinged, and dropped with ConnectionLost after `maxMissed` more silent intervals (default
-   * `{ intervalMs: 1000, maxMissed: 1 }`: a frozen or vanished peer is noticed within 3 s). `false` turns them off.
+   * interval is pinged, and dropped with ConnectionLost once `maxMissed` pings in a row went unanswered (default
+   * `{ intervalMs: 1000, maxMissed: 1 }`: a frozen or vanished peer is noticed within 2–3 s). Any frame from the
+   * peer counts as an answer. `false` turns them off.
    */
   heartbeat?: HeartbeatOptions | false;
   /**

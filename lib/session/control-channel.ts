@@ -6,10 +6,10 @@
  * It owns the handshake deadline, on both sides: a link whose peer sends no Capability in time is closed with a
  * TimeoutError, and whoever waits for the link to open (a connect, an acceptor's host) learns it from that close.
  *
- * And the heartbeat, on both sides, once open: at the end of an `intervalMs` in which nothing came from the peer,
- * a ping is sent; each further silent interval is a miss (and pings again), and the miss after `maxMissed` closes
- * the link with ConnectionLost. So a silent peer is dropped between (maxMissed + 1) and (maxMissed + 2) intervals
- * after the last frame it sent (2–3 s by default). Any frame counts, not only ping answers, so a peer busy
+ * And the heartbeat, on both sides, once open: at the end of each `intervalMs` in which nothing came from the peer,
+ * a ping is sent, up to `maxMissed` pings in a row; the next silent interval closes the link with ConnectionLost.
+ * So a silent peer is dropped between (maxMissed + 1) and (maxMissed + 2) intervals after the last frame it sent
+ * (2–3 s by default). Any frame counts, not only ping answers, so a peer busy
  * streaming replies is never dropped for answering a ping late; a peer whose event loop is blocked that long is.
  * In-process links have none: their peer cannot freeze or vanish apart from us.
  */
@@ -47,7 +47,7 @@ export type BindHandler<S> = (name: string, session: S) => Promise<BindReply>;
 export interface HeartbeatOptions {
   /** How often to check that the peer is alive, in ms (default 1,000). */
   intervalMs?: number;
-  /** Silent intervals after a ping that are tolerated (default 1): the next one closes the link. */
+  /** Pings that may go unanswered in a row (default 1, at least 1): the silent interval after the last closes the link. */
   maxMissed?: number;
 }
 
@@ -169,7 +169,7 @@ export class ControlChannel<S> {
       this.silent = 0;
       return;
     }
-    if (++this.silent > heartbeat.maxMissed + 1) {
+    if (++this.silent > Math.max(1, heartbeat.maxMissed)) {
       const silence = heartbeat.intervalMs * this.silent;
       this.link.close(new ConnectionLostError(`nothing from ${this.link.remote} for ${silence} ms: the peer missed its heartbeats`));
       return;
