@@ -3,7 +3,7 @@ import { clientMachine } from '../../actors/client.js';
 import type { CallOptions, ClientChannel, SignalListener } from '../client/client-channel.js';
 import type { MetaObject } from '../protocol/control.js';
 import { ActorHandle } from './actor-handle.js';
-import { onActorEnd } from './lifecycle.js';
+import { endReason, onActorEnd } from './lifecycle.js';
 import { RemoteProperty } from './remote-property.js';
 import { signalIterator } from './signal-iterator.js';
 import type {
@@ -81,11 +81,14 @@ export class ServiceClient<T = UntypedService> extends ActorHandle<typeof client
   }
 
   /**
-   * The emissions of a signal as an async iterator, ending when the binding ends (or on `break`):
-   * `for await (const [word] of tts.signal('spoke')) …`.
+   * The emissions of a signal as an async iterator: `for await (const [word] of tts.signal('spoke')) …`. The loop
+   * ends on `break`, normally after `close()`, and by throwing the reason when the binding ends otherwise
+   * (`ServiceGoneError`, `ConnectionLostError`).
    */
   signal<K extends SignalName<T>>(signal: K): AsyncIterableIterator<SignalArgs<T, K>> {
-    return signalIterator(this.channel, signal, (listener) => onActorEnd(this.actor, listener)) as AsyncIterableIterator<SignalArgs<T, K>>;
+    return signalIterator(this.channel, signal, (listener) => onActorEnd(this.actor, () => listener(endReason(this.actor)))) as AsyncIterableIterator<
+      SignalArgs<T, K>
+    >;
   }
 
   /** A property of the service: `get`, `set` and watch its changes with `on`. */

@@ -1,43 +1,50 @@
 /**
  * A signal's emissions as an async iterator. Emissions are buffered until read, so none is lost between two
- * `next()` calls; the iterator ends when the binding ends, or unsubscribes when the reader stops (`break`).
+ * `next()` calls. When the binding ends, what was buffered is still read, then the loop ends: normally if the
+ * client was closed by its owner, by throwing the reason otherwise (ServiceGone, ConnectionLost), so that a loop
+ * can tell the two apart. It unsubscribes when the reader stops (`break`).
  */
 import type { ClientChannel, SignalListener } from '../client/client-channel.js';
 
-/** `onBindingEnd(listener)` calls `listener` once the binding ends and returns an unsubscribe function. */
+/**
+ * `onBindingEnd(listener)` calls `listener` once the binding ends, with the reason (undefined when closed by its
+ * owner), and returns an unsubscribe function.
+ */
 export function signalIterator(
   channel: ClientChannel,
   signal: string,
-  onBindingEnd: (listener: () => void) => () => void,
+  onBindingEnd: (listener: (reason: unknown) => void) => () => void,
 ): AsyncIterableIterator<unknown[]> {
   const buffered: unknown[][] = [];
-  const waiting: Array<(result: IteratorResult<unknown[]>) => void> = [];
+  const waiting: Array<{ resolve(result: IteratorResult<unknown[]>): void; reject(reason: unknown): void }> = [];
   let done = false;
   let failure: unknown;
 
-  const finish = (): void => {
+  const finish = (reason?: unknown): void => {
+    if (done) return;
     done = true;
-    for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
+    failure = reason;
+    for (const reader of waiting.splice(0)) {
+      if (reason === undefined) reader.resolve({ value: undefined, done: true });
+      else reader.reject(reason);
+    }
   };
   const listener: SignalListener = (...args) => {
-    const resolve = waiting.shift();
-    if (resolve) resolve({ value: args, done: false });
+    const reader = waiting.shift();
+    if (reader) reader.resolve({ value: args, done: false });
     else buffered.push(args);
   };
   const stopWatching = onBindingEnd(finish);
-  const subscribed = channel.subscribe(signal, listener).catch((err: unknown) => {
-    failure = err;
-    finish();
-  });
+  const subscribed = channel.subscribe(signal, listener).catch((err: unknown) => finish(err));
 
   const iterator: AsyncIterableIterator<unknown[]> = {
     async next() {
       await subscribed;
-      if (failure) throw failure;
       const value = buffered.shift();
       if (value) return { value, done: false };
+      if (failure !== undefined) throw failure;
       if (done) return { value: undefined, done: true };
-      return new Promise((resolve) => waiting.push(resolve));
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
     async return() {
       stopWatching();
