@@ -1,6 +1,7 @@
 /** Options every factory of the public API takes. */
 import type { InspectOption } from '../actor-runtime.js';
 import type { Logger } from '../diagnostics.js';
+import type { Authenticator, Credentials } from '../auth/authenticator.js';
 import type { HeartbeatOptions } from '../session/session.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import { platformTransports } from './platform-defaults.js';
@@ -26,6 +27,18 @@ export interface CommonOptions {
    */
   heartbeat?: HeartbeatOptions | false;
   /**
+   * Who may open a link to what this creates (a Service, the ServiceDirectory, a Gateway): checked in the
+   * handshake, before anything else is read; a refusal is Unauthorized and the link closes. Refusals are counted
+   * per remote address (10 a minute, then refused at once). Built in: `tokenAuthenticator`,
+   * `passwordAuthenticator`. Default: anyone.
+   */
+  authenticate?: Authenticator;
+  /**
+   * What this side presents when it opens a link (`connect`; a Service registering with its directory; a Gateway
+   * reaching its directory and services): a map of strings, or a function answering each challenge.
+   */
+  credentials?: Credentials;
+  /**
    * Where the library logs: actor states at `debug`, a signal listener that threw at `warn`, actor failures at
    * `error`. Nothing is printed without one. See also `qimessaging:frame` / `qimessaging:lifecycle` diagnostics.
    */
@@ -40,6 +53,8 @@ export function resolveOptions(options: CommonOptions) {
     maxPendingCalls: options.maxPendingCalls,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     heartbeat: options.heartbeat,
+    authenticate: options.authenticate,
+    credentials: options.credentials,
   };
   return { transports: options.transports ?? platformTransports(), inspect: options.inspect, logger: options.logger, limits };
 }

@@ -5,6 +5,7 @@
  * use numbers, not names.
  */
 import { FIRST_MEMBER_ACTION, type MetaObject } from '../protocol/control.js';
+import type { Identity } from '../auth/authenticator.js';
 import type { Session } from '../session/session.js';
 import { Property, Signal } from './members.js';
 
@@ -12,6 +13,11 @@ import { Property, Signal } from './members.js';
 export interface CallContext {
   /** Fires when the caller cancels the call or its timeout expires. */
   signal: AbortSignal;
+  /**
+   * Who the caller's link authenticated as (the service's `authenticate` option), or undefined on a service
+   * without one. Through a gateway, this is the gateway's identity: the gateway authorizes its own clients.
+   */
+  identity: Identity | undefined;
 }
 
 /** The context a ServiceBinding passes: the public part, and the session the call came on (for built-in services). */
@@ -88,7 +94,7 @@ export function describeMembers(name: string, implementation: object): MemberTab
 
 function methodEntry(name: string, fn: (...args: unknown[]) => unknown, self: object): MethodEntry {
   if ((fn as Partial<ContextualMethod<unknown[], unknown>>).withContext === true) {
-    return { name, arity: Math.max(0, fn.length - 1), usesContext: true, invoke: (args, { signal }) => fn.call(self, { signal }, ...args) };
+    return { name, arity: Math.max(0, fn.length - 1), usesContext: true, invoke: (args, { signal, identity }) => fn.call(self, { signal, identity }, ...args) };
   }
   return { name, arity: fn.length, invoke: (args) => fn.apply(self, args) };
 }

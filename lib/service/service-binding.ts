@@ -31,7 +31,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     private readonly object: ServedObject,
     readonly session: Session,
   ) {
-    this.plainContext = { session, signal: NEVER_ABORTED };
+    this.plainContext = { session, signal: NEVER_ABORTED, identity: session.identity };
     this.channel = session.openChannel(this);
   }
 
@@ -149,6 +149,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const binding = this;
     return {
       session: this.session,
+      identity: this.session.identity,
       get signal(): AbortSignal {
         const inflight = binding.inflight;
         let controller = inflight?.get(id);

@@ -1,57 +1,32 @@
 /**
- * Channel 0 of one link: the Capability handshake, answering the peer's control calls (ping; bind and unbind on
- * the accepting side), and the channel-closed notices. It lives and dies with its link; the session it serves
- * outlives it. Heartbeats and authentication belong here.
+ * Channel 0 of one link: the handshake (handshake.ts: the Capability exchange and authentication), the heartbeat
+ * once open (heartbeat.ts), answering the peer's control calls (ping; bind and unbind on the accepting side), and
+ * the channel-closed notices. It lives and dies with its link; the session it serves outlives it.
  *
- * It owns the handshake deadline, on both sides: a link whose peer sends no Capability in time is closed with a
- * TimeoutError, and whoever waits for the link to open (a connect, an acceptor's host) learns it from that close.
- *
- * And the heartbeat, on both sides, once open: at the end of each `intervalMs` in which nothing came from the peer,
- * a ping is sent, up to `maxMissed` pings in a row; the next silent interval closes the link with ConnectionLost.
- * So a silent peer is dropped between (maxMissed + 1) and (maxMissed + 2) intervals after the last frame it sent
- * (2–3 s by default). Any frame counts, not only ping answers, so a peer busy
- * streaming replies is never dropped for answering a ping late; a peer whose event loop is blocked that long is.
- * In-process links have none: their peer cannot freeze or vanish apart from us.
+ * It owns the handshake deadline, on both sides: a link that is not open in time is closed with a TimeoutError,
+ * and whoever waits for the link to open (a connect, an acceptor's host) learns it from that close.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
+import type { Identity } from '../auth/authenticator.js';
+import { buildMessage, decodeMessageBody } from '../protocol/codec.js';
 import {
   CONTROL_CHANNEL,
   ControlAction,
-  localCapability,
   type BindReply,
   type BindRequest,
-  type CapabilityBody,
   type ChannelClosedNotice,
   type UnbindRequest,
 } from '../protocol/control.js';
-import {
-  BadArgumentsError,
-  ClosedError,
-  ConnectionLostError,
-  errorFromBody,
-  NoSuchMemberError,
-  ProtocolError,
-  TimeoutError,
-  toQiError,
-  type QiError,
-} from '../protocol/errors.js';
-import { buildMessage } from '../protocol/codec.js';
-import { frameAction, frameChannel, frameId, frameType, MessageType, PROTOCOL_VERSION } from '../protocol/header.js';
+import { BadArgumentsError, ClosedError, errorFromBody, NoSuchMemberError, ProtocolError, TimeoutError, toQiError, type QiError } from '../protocol/errors.js';
+import { frameAction, frameId, frameType, MessageType } from '../protocol/header.js';
 import type { Link } from '../transports/transport.js';
+import { Handshake, type HandshakeAuth, type SessionRole } from './handshake.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 
-export type SessionRole = 'initiator' | 'acceptor';
+export type { SessionRole } from './handshake.js';
+export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 
 /** How an accepting side answers `bind(name)`: with the new channel and the service's meta-object. */
 export type BindHandler<S> = (name: string, session: S) => Promise<BindReply>;
-
-export interface HeartbeatOptions {
-  /** How often to check that the peer is alive, in ms (default 1,000). */
-  intervalMs?: number;
-  /** Pings that may go unanswered in a row (default 1, at least 1): the silent interval after the last closes the link. */
-  maxMissed?: number;
-}
-
-export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { intervalMs: 1_000, maxMissed: 1 };
 
 /** What the control channel needs of the session it serves. */
 export interface ControlSession<S> {
@@ -67,30 +42,37 @@ export interface ControlSession<S> {
   settle(frame: Uint8Array, channel: number): void;
   /** Ends one channel: its calls fail and its endpoint is told, with `error`. */
   closeChannel(channel: number, error: QiError): void;
-  /** The handshake completed on this link. */
-  opened(): void;
+  /** The handshake completed on this link; `identity` is the peer's, if it authenticated. */
+  opened(identity: Identity | undefined): void;
 }
 
 export class ControlChannel<S> {
   private open = false;
   private readonly handshakeTimer: ReturnType<typeof setTimeout>;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private framesSeen = 0;
-  /** Silent intervals since the peer last sent anything: the first sends a ping, the others are misses. */
-  private silent = 0;
+  private readonly handshaking: Handshake;
+  private heartbeatTimer: Heartbeat | undefined;
 
   constructor(
     private readonly session: ControlSession<S>,
     private readonly link: Link,
     private readonly bind: BindHandler<S> | undefined,
     handshakeTimeoutMs: number,
-    private readonly heartbeat: Required<HeartbeatOptions> | false,
+    heartbeat: Required<HeartbeatOptions> | false,
+    auth: HandshakeAuth,
   ) {
     this.handshakeTimer = setTimeout(
       () => link.close(new TimeoutError(`no handshake from ${link.remote} within ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
     );
-    if (session.role === 'initiator') this.sendCapability(0);
+    this.handshaking = new Handshake(session.role, link, (frame) => void session.sendFrame(frame), auth, (identity) => {
+      clearTimeout(this.handshakeTimer);
+      this.open = true;
+      if (heartbeat && !link.inProcess) {
+        this.heartbeatTimer = new Heartbeat(link, heartbeat, () => session.framesIn, () => session.ping());
+      }
+      session.opened(identity);
+    });
+    this.handshaking.start();
   }
 
   get isOpen(): boolean {
@@ -100,33 +82,12 @@ export class ControlChannel<S> {
   /** The link went away: nothing of this control channel may fire any more. */
   dispose(): void {
     clearTimeout(this.handshakeTimer);
-    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer?.stop();
   }
 
-  /** The first frame of the link: it must be the peer's Capability, in a protocol version this side speaks. */
+  /** A frame before the link is open: the handshake's. */
   handshake(frame: Uint8Array): void {
-    if (frameType(frame) !== MessageType.Capability || frameChannel(frame) !== CONTROL_CHANNEL) {
-      this.failHandshake(frame, new ProtocolError('the first frame of a link must be a Capability frame on channel 0'));
-      return;
-    }
-    let capability: CapabilityBody;
-    try {
-      capability = decodeMessageBody(frame) as CapabilityBody;
-    } catch (err) {
-      this.failHandshake(frame, toQiError(err));
-      return;
-    }
-    const protocol = typeof capability === 'object' && capability !== null ? capability.protocol : undefined;
-    if (protocol !== PROTOCOL_VERSION) {
-      const got = typeof protocol === 'number' ? String(protocol) : 'none';
-      this.failHandshake(frame, new ProtocolError(`unsupported protocol ${got} (this peer speaks ${PROTOCOL_VERSION})`));
-      return;
-    }
-    if (this.session.role === 'acceptor') this.sendCapability(frameId(frame));
-    clearTimeout(this.handshakeTimer);
-    this.open = true;
-    this.startHeartbeat();
-    this.session.opened();
+    this.handshaking.receive(frame);
   }
 
   /** A frame on channel 0 after the handshake. */
@@ -151,39 +112,6 @@ export class ControlChannel<S> {
   notifyChannelClosed(channel: number, error: QiError): void {
     const notice: ChannelClosedNotice = { channel, error: { code: error.code, message: error.message } };
     this.session.sendFrame(buildMessage(MessageType.Post, CONTROL_CHANNEL, 0, 0, ControlAction.channelClosed, notice));
-  }
-
-  private startHeartbeat(): void {
-    const heartbeat = this.heartbeat;
-    if (!heartbeat || this.link.inProcess) return;
-    this.framesSeen = this.session.framesIn;
-    this.heartbeatTimer = setInterval(() => this.beat(heartbeat), heartbeat.intervalMs);
-    // A heartbeat alone must not keep a process alive: the link's socket does that while it is open.
-    this.heartbeatTimer.unref?.();
-  }
-
-  private beat(heartbeat: Required<HeartbeatOptions>): void {
-    const framesIn = this.session.framesIn;
-    if (framesIn !== this.framesSeen) {
-      this.framesSeen = framesIn;
-      this.silent = 0;
-      return;
-    }
-    if (++this.silent > Math.max(1, heartbeat.maxMissed)) {
-      const silence = heartbeat.intervalMs * this.silent;
-      this.link.close(new ConnectionLostError(`nothing from ${this.link.remote} for ${silence} ms: the peer missed its heartbeats`));
-      return;
-    }
-    this.session.ping();
-  }
-
-  private sendCapability(id: number): void {
-    this.session.sendFrame(buildMessage(MessageType.Capability, CONTROL_CHANNEL, id, 0, 0, localCapability()));
-  }
-
-  private failHandshake(frame: Uint8Array, error: QiError): void {
-    this.replyError(frameId(frame), 0, error);
-    this.link.close(error);
   }
 
   private answer(frame: Uint8Array): void {

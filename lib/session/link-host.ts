@@ -7,6 +7,7 @@ import type { Link, Listener } from '../transports/transport.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import { Session, type BindHandler, type SessionOptions } from './session.js';
 import type { QiError } from '../protocol/errors.js';
+import { FailedAttempts } from '../auth/failed-attempts.js';
 
 export interface HostOptions extends SessionOptions {
   maxBodySize?: number;
@@ -22,6 +23,8 @@ export interface HostEvents {
 export class LinkHost {
   readonly sessions = new Set<Session>();
   private readonly listeners: Listener[] = [];
+  /** Refused authentications by remote address, for every link of this host. */
+  private readonly failedAttempts: FailedAttempts | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -29,7 +32,9 @@ export class LinkHost {
     private readonly bind: BindHandler<Session>,
     private readonly options: HostOptions = {},
     private readonly events: HostEvents = {},
-  ) {}
+  ) {
+    this.failedAttempts = options.authenticate ? (options.failedAttempts ?? new FailedAttempts()) : undefined;
+  }
 
   /** The endpoints listened on, with ephemeral ports resolved. */
   get endpoints(): string[] {
@@ -69,7 +74,7 @@ export class LinkHost {
       return;
     }
     // An acceptor's session ends with its link: a peer that comes back opens a new link and a new session.
-    const session = new Session('acceptor', this.options, this.bind);
+    const session = new Session('acceptor', { ...this.options, failedAttempts: this.failedAttempts }, this.bind);
     this.sessions.add(session);
     session.onOpen(() => this.events.opened?.(session));
     session.onClosed((reason) => {

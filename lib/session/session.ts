@@ -26,6 +26,8 @@ import { frameAction, frameChannel, frameId, frameType, MessageType, readHeader 
 import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
 import type { Link } from '../transports/transport.js';
 import { CallTable, type PendingCall } from './call-table.js';
+import type { Authenticator, Credentials, Identity } from '../auth/authenticator.js';
+import type { FailedAttempts } from '../auth/failed-attempts.js';
 import { ControlChannel, DEFAULT_HEARTBEAT, type BindHandler, type ControlSession, type HeartbeatOptions, type SessionRole } from './control-channel.js';
 
 export type { HeartbeatOptions, SessionRole } from './control-channel.js';
@@ -59,8 +61,14 @@ export interface SessionOptions {
   maxPendingCalls?: number;
   /** A link whose peer sends no Capability by then is closed with TimeoutError, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
-  /** Liveness checks on every link but in-process ones (control-channel.ts); `false` turns them off. */
+  /** Liveness checks on every link but in-process ones (heartbeat.ts); `false` turns them off. */
   heartbeat?: HeartbeatOptions | false;
+  /** Accepting side: who may open a link (handshake.ts; default anyone). */
+  authenticate?: Authenticator;
+  /** Accepting side: refusals counted per remote address (a LinkHost shares one among its links). */
+  failedAttempts?: FailedAttempts;
+  /** Connecting side: the credentials to present. */
+  credentials?: Credentials;
   /**
    * Keep the session when its link is lost (detach, so that the owner can attach a new link) instead of closing
    * it. Default false: the session closes with its link.
@@ -95,7 +103,9 @@ export class Session {
   private readonly maxChannels: number;
   private readonly handshakeTimeoutMs: number;
   private readonly heartbeat: Required<HeartbeatOptions> | false;
+  private readonly auth: { authenticate?: Authenticator | undefined; failedAttempts?: FailedAttempts | undefined; credentials?: Credentials | undefined };
   private readonly outlivesLink: boolean;
+  private peerIdentity: Identity | undefined;
   private nextChannel = 1;
   private current: SessionState = 'detached';
   private closeReason: QiError | undefined;
@@ -116,6 +126,7 @@ export class Session {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.outlivesLink = options.outlivesLink ?? false;
     this.heartbeat = options.heartbeat === false ? false : { ...DEFAULT_HEARTBEAT, ...definedOnly(options.heartbeat) };
+    this.auth = { authenticate: options.authenticate, failedAttempts: options.failedAttempts, credentials: options.credentials };
     const stats = this.stats;
     this.controlSession = {
       role,
@@ -127,7 +138,7 @@ export class Session {
       sendFrame: (frame) => this.sendFrame(frame),
       settle: (frame, channel) => this.settle(frame, channel),
       closeChannel: (channel, error) => this.closeChannel(channel, error),
-      opened: () => this.opened(),
+      opened: (identity) => this.opened(identity),
     };
   }
 
@@ -146,6 +157,11 @@ export class Session {
   /** Why the session closed, once it has. */
   get reason(): QiError | undefined {
     return this.closeReason;
+  }
+
+  /** Who the peer authenticated as on this link (accepting side, with an authenticator). */
+  get identity(): Identity | undefined {
+    return this.peerIdentity;
   }
 
   /** The peer's address on the current (or last) link. */
@@ -169,7 +185,7 @@ export class Session {
     this.current = 'handshaking';
     link.onFrame(this.onFrame);
     link.onClose((reason) => this.onLinkClosed(link, reason));
-    this.control = new ControlChannel(this.controlSession, link, this.bind, this.handshakeTimeoutMs, this.heartbeat);
+    this.control = new ControlChannel(this.controlSession, link, this.bind, this.handshakeTimeoutMs, this.heartbeat, this.auth);
   }
 
   /**
@@ -434,7 +450,8 @@ export class Session {
     else call.reject(errorFromBody(body));
   }
 
-  private opened(): void {
+  private opened(identity: Identity | undefined): void {
+    this.peerIdentity = identity;
     this.current = 'open';
     const listeners = [...this.openListeners];
     this.openListeners.clear();

@@ -147,7 +147,8 @@ export class FakeTransport implements Transport {
     if (error) throw error;
     const endpoint = this.endpoints.find(url);
     const client = new FakeLink(`${this.scheme}://${endpoint.name}`, options);
-    const server = new FakeLink(`${this.scheme}://client-${nanoid(6)}`, endpoint.options);
+    // All fake clients come from one address (`client`), each link with a port-like path of its own.
+    const server = new FakeLink(`${this.scheme}://client/${nanoid(6)}`, endpoint.options);
     client.peer = server;
     server.peer = client;
     this.links.push(client, server);
