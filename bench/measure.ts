@@ -150,8 +150,10 @@ export interface Row {
    */
   verdict?: Verdict;
   note?: string;
-  /** The 1-minute load average when the row was done. */
+  /** The 1-minute load average when the row's group was done. */
   load?: number;
+  /** Cores other processes kept busy, on average, while the row's group ran (bench/load.ts). */
+  othersCores?: number;
 }
 
 /** `target` as text: '>= 0.5', '<= 1.3'. */

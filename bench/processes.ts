@@ -21,6 +21,11 @@ export async function startScript<T = Record<string, string>>(script: string, ..
   return JSON.parse(line) as T;
 }
 
+/** The process ids of the children still running (bench/load.ts counts their CPU time). */
+export function childPids(): number[] {
+  return children.flatMap((child) => (child.pid !== undefined && child.exitCode === null ? [child.pid] : []));
+}
+
 export function stopAll(): void {
   for (const child of children.splice(0)) child.kill();
 }

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Row } from './measure.js';
+import { cpuBetween, cpuSnapshot } from './load.js';
 import { stopAll } from './processes.js';
 import { chart, formatTable } from './report.js';
 import { bindingsScale } from './scenarios/bindings.js';
@@ -22,16 +23,35 @@ const wanted = (group: string): boolean => values.only === undefined || values.o
 const pairs = quick ? 3 : 5;
 
 const cores = os.availableParallelism();
+/** Other processes keeping more than this many cores busy during a group make its rows suspect. */
+const BUSY_CORES = 0.5;
 const loadBefore = os.loadavg();
-// The 1-minute load average, every 5 s: a busy machine during the run is worth a warning even if it calmed down.
+// The 1-minute load average, every 5 s. It counts the bench's own busy processes too; bench/load.ts tells them apart.
 let maxLoad = loadBefore[0]!;
 const sampler = setInterval(() => (maxLoad = Math.max(maxLoad, os.loadavg()[0]!)), 5_000).unref();
+const cpuAtStart = cpuSnapshot();
+let cpuMark = cpuAtStart;
+let busyRows = 0;
 
 const rows: Row[] = [];
+/** Adds a group's rows with the load average at its end and the CPU other processes used while it ran. */
 const add = (...done: Row[]): void => {
   const load = os.loadavg()[0]!;
   maxLoad = Math.max(maxLoad, load);
-  for (const r of done) rows.push({ ...r, load: Number(load.toFixed(2)) });
+  const now = cpuSnapshot();
+  const cpu = cpuBetween(cpuMark, now);
+  cpuMark = now;
+  const busy = cpu !== undefined && cpu.othersCores > BUSY_CORES;
+  if (busy) busyRows += done.length;
+  for (const r of done) {
+    const warning = busy ? `BUSY: other processes used ${cpu.othersCores.toFixed(2)} cores` : '';
+    rows.push({
+      ...r,
+      load: Number(load.toFixed(2)),
+      ...(cpu ? { othersCores: Number(cpu.othersCores.toFixed(2)) } : {}),
+      ...(busy ? { note: r.note ? `${warning}; ${r.note}` : warning } : {}),
+    });
+  }
 };
 const started = Date.now();
 try {
@@ -56,9 +76,21 @@ console.log(
     ` (${pairs} pairs per paired row${quick ? '; quick run: indicative only' : ''}); ${seconds.toFixed(0)} s`,
 );
 const fixed = (load: number[]): string => load.map((l) => l.toFixed(2)).join(' ');
-console.log(`load average (1, 5, 15 min) before: ${fixed(loadBefore)}, after: ${fixed(loadAfter)}, 1-min max during the run: ${maxLoad.toFixed(2)}; ${cores} cores`);
-const busy = maxLoad > cores;
-if (busy) console.log(`WARNING: the 1-minute load average reached ${maxLoad.toFixed(2)}, above the ${cores} cores: something else ran; the figures are suspect.`);
+const cpu = cpuBetween(cpuAtStart, cpuSnapshot());
+const cpuText = cpu ? `; the bench kept ${cpu.benchCores.toFixed(2)} cores busy on average, other processes ${cpu.othersCores.toFixed(2)}` : '';
+console.log(`load average (1, 5, 15 min) before: ${fixed(loadBefore)}, after: ${fixed(loadAfter)}, 1-min max during the run: ${maxLoad.toFixed(2)}; ${cores} cores${cpuText}`);
+// The load average alone cannot say: the bench's own processes push it past the core count on a quiet machine.
+const busy = loadBefore[0]! > cores || (cpu !== undefined && cpu.othersCores > BUSY_CORES) || busyRows > 0;
+if (busy) {
+  const why = [
+    loadBefore[0]! > cores ? `the 1-minute load average was ${loadBefore[0]!.toFixed(2)} before the run, above the ${cores} cores` : '',
+    cpu && cpu.othersCores > BUSY_CORES ? `other processes kept ${cpu.othersCores.toFixed(2)} cores busy on average` : '',
+    busyRows > 0 ? `${busyRows} rows ran while others used more than ${BUSY_CORES} cores (marked BUSY)` : '',
+  ].filter(Boolean);
+  console.log(`WARNING: the machine was busy: ${why.join('; ')}. Those figures are suspect.`);
+} else if (maxLoad > cores) {
+  console.log(`note: the 1-minute load average passed the ${cores} cores (${maxLoad.toFixed(2)}), by the bench's own processes: others used ${cpu?.othersCores.toFixed(2) ?? '?'} cores.`);
+}
 
 const meta = {
   date: new Date().toISOString(),
@@ -69,6 +101,7 @@ const meta = {
   pairs,
   seconds: Math.round(seconds),
   load: { before: loadBefore.map((l) => Number(l.toFixed(2))), after: loadAfter.map((l) => Number(l.toFixed(2))), max1: Number(maxLoad.toFixed(2)), busy },
+  usage: cpu ? { benchCores: Number(cpu.benchCores.toFixed(2)), othersCores: Number(cpu.othersCores.toFixed(2)) } : undefined,
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
