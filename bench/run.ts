@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|moleculer|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
+ * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
  * measured in the same run, in alternating pairs on the same topology, because these machines are shared and noisy.
  * Prints a table, writes bench/results/latest.json and bench/results/latest.svg. See bench/README.md.
  */
@@ -12,9 +12,12 @@ import { cpuBetween, cpuSnapshot } from './load.js';
 import { stopAll } from './processes.js';
 import { chart, formatTable } from './report.js';
 import { bindingsScale } from './scenarios/bindings.js';
+import { coldStartRow } from './scenarios/cold-start.js';
 import { memoryThroughput, signalFanout } from './scenarios/in-process.js';
+import { manyConnections } from './scenarios/many-connections.js';
 import { peerMoleculer } from './scenarios/peer-moleculer.js';
 import { tcpScenarios } from './scenarios/tcp.js';
+import { wsGatewayThroughput } from './scenarios/ws.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = values.quick;
@@ -54,13 +57,19 @@ const add = (...done: Row[]): void => {
   }
 };
 const started = Date.now();
+let cpuAtEnd: ReturnType<typeof cpuSnapshot>;
 try {
   if (wanted('tcp')) add(...(await tcpScenarios(quick, pairs)));
+  if (wanted('ws')) add(await wsGatewayThroughput(quick, pairs));
+  if (wanted('many')) add(...(await manyConnections(quick, pairs)));
+  if (wanted('cold')) add(...(await coldStartRow(quick, pairs)));
   if (wanted('moleculer')) add(await peerMoleculer(quick, pairs));
   if (wanted('memory')) add(await memoryThroughput(quick, pairs));
   if (wanted('fanout')) add(await signalFanout(quick, pairs));
   if (wanted('bindings')) add(...(await bindingsScale(quick)));
 } finally {
+  // Before the children go: a child killed but not yet reaped counts for nothing.
+  cpuAtEnd = cpuSnapshot();
   stopAll();
   clearInterval(sampler);
 }
@@ -76,7 +85,7 @@ console.log(
     ` (${pairs} pairs per paired row${quick ? '; quick run: indicative only' : ''}); ${seconds.toFixed(0)} s`,
 );
 const fixed = (load: number[]): string => load.map((l) => l.toFixed(2)).join(' ');
-const cpu = cpuBetween(cpuAtStart, cpuSnapshot());
+const cpu = cpuBetween(cpuAtStart, cpuAtEnd);
 const cpuText = cpu ? `; the bench kept ${cpu.benchCores.toFixed(2)} cores busy on average, other processes ${cpu.othersCores.toFixed(2)}` : '';
 console.log(`load average (1, 5, 15 min) before: ${fixed(loadBefore)}, after: ${fixed(loadAfter)}, 1-min max during the run: ${maxLoad.toFixed(2)}; ${cores} cores${cpuText}`);
 // The load average alone cannot say: the bench's own processes push it past the core count on a quiet machine.
