@@ -44,7 +44,7 @@ export interface ChartMeta {
   node: string;
   cores: number;
   quick: boolean;
-  load: { before: number[]; after: number[]; max1: number };
+  load: { before: number[]; after: number[]; max1: number; busy?: boolean };
   seconds: number;
 }
 
@@ -62,7 +62,7 @@ function escape(text: string): string {
 export function chart(rows: readonly Row[], meta: ChartMeta): string {
   const labelWidth = 330;
   const plotWidth = 520;
-  const rightWidth = 170;
+  const rightWidth = 210;
   const rowHeight = 24;
   const top = 58;
   const width = labelWidth + plotWidth + rightWidth;
@@ -76,7 +76,8 @@ export function chart(rows: readonly Row[], meta: ChartMeta): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  const load = `load ${meta.load.before[0]!.toFixed(2)} → ${meta.load.after[0]!.toFixed(2)} (max ${meta.load.max1.toFixed(2)}) on ${meta.cores} cores`;
+  const busy = meta.load.busy ? ' · machine busy: see the rows marked busy' : '';
+  const load = `load ${meta.load.before[0]!.toFixed(2)} → ${meta.load.after[0]!.toFixed(2)} (max ${meta.load.max1.toFixed(2)}) on ${meta.cores} cores${busy}`;
   out.push(`<text x="10" y="20" font-size="14" font-weight="bold">qimessaging bench: ours / baseline, median of pairs, min–max whiskers${meta.quick ? ' (quick run)' : ''}</text>`);
   out.push(`<text x="10" y="38" fill="#555">${escape(`${meta.date} · Node ${meta.node} · ${load} · ${Math.round(meta.seconds)} s`)}</text>`);
   // Grid: 1-2-5 decades.
@@ -86,7 +87,7 @@ export function chart(rows: readonly Row[], meta: ChartMeta): string {
       if (v < lo || v > hi) continue;
       const gx = x(v).toFixed(1);
       out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${top + rows.length * rowHeight}" stroke="${v === 1 ? '#999' : '#e0e0e0'}"/>`);
-      out.push(`<text x="${gx}" y="${top + rows.length * rowHeight + 16}" text-anchor="middle" fill="#555">${v >= 1 ? v : v.toFixed(1)}</text>`);
+      out.push(`<text x="${gx}" y="${top + rows.length * rowHeight + 16}" text-anchor="middle" fill="#555">${Number(v.toPrecision(1))}</text>`);
     }
   }
   rows.forEach((r, i) => {
@@ -112,7 +113,8 @@ export function chart(rows: readonly Row[], meta: ChartMeta): string {
     const spread = r.spread ? ` (${r.spread.min.toFixed(2)}–${r.spread.max.toFixed(2)})` : '';
     // A target that is not a ratio (signal-fanout's frame count) is told by the colour alone.
     const goal = target ? `  ${r.target}` : '';
-    out.push(`<text x="${labelWidth + plotWidth + 8}" y="${mid + 4}" fill="${colour}">${escape(`${r.ratio.toFixed(2)}${spread}${goal}`)}</text>`);
+    const busy = r.note?.startsWith('BUSY') ? ' · busy' : '';
+    out.push(`<text x="${labelWidth + plotWidth + 8}" y="${mid + 4}" fill="${colour}">${escape(`${r.ratio.toFixed(2)}${spread}${goal}${busy}`)}</text>`);
   });
   const legendY = height - 10;
   let lx = 10;
