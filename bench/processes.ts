@@ -12,13 +12,26 @@ export async function startRole<T = Record<string, string>>(role: string, ...arg
 
 /** Starts `tsx <script> [args]` (a path from the repository root) and resolves with the JSON it prints once ready. */
 export async function startScript<T = Record<string, string>>(script: string, ...args: string[]): Promise<T> {
+  return (await startWorker<T>(script, ...args)).ready;
+}
+
+/**
+ * `startScript` with an IPC channel: resolves with the JSON the script prints once ready and the child, to send
+ * it messages (`child.send`) and read its answers (`child.on('message')`).
+ */
+export async function startWorker<T = Record<string, string>>(script: string, ...args: string[]): Promise<{ ready: T; child: ChildProcess }> {
   // BENCH_CPU_PROF_DIR=dir profiles every child process (node --cpu-prof); bench/tools/profile-summary.mjs reads them.
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   children.push(child);
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return JSON.parse(line) as T;
+  return { ready: JSON.parse(line) as T, child };
+}
+
+/** The process ids of the children still running (bench/load.ts counts their CPU time). */
+export function childPids(): number[] {
+  return children.flatMap((child) => (child.pid !== undefined && child.exitCode === null ? [child.pid] : []));
 }
 
 export function stopAll(): void {

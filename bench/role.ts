@@ -4,6 +4,7 @@
  */
 import { createGateway, createService, createServiceDirectory } from './library.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
+import { startWsEchoServer, startWsRelay } from './raw-ws-relay.js';
 
 const [role, arg] = process.argv.slice(2);
 // Killed by the bench when it is done: exit normally, so that a `--cpu-prof` profile gets written.
@@ -17,15 +18,25 @@ switch (role) {
   case 'raw-relay':
     announce({ port: await startRelay(Number(arg)) });
     break;
-  case 'service': {
-    // The directory and the echo service, both on TCP, in the service process.
-    const directory = await createServiceDirectory({ listen: ['tcp://127.0.0.1:0'] });
-    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: ['tcp://127.0.0.1:0'] });
+  case 'raw-ws-echo':
+    announce({ port: await startWsEchoServer() });
+    break;
+  case 'raw-ws-relay':
+    announce({ port: await startWsRelay(Number(arg)) });
+    break;
+  case 'service':
+  case 'service-ws': {
+    // The directory and the echo service, both on TCP (or both on ws://), in the service process.
+    const at = role === 'service' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/';
+    const directory = await createServiceDirectory({ listen: [at] });
+    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [at] });
     announce({ directory: directory.url, service: echo.endpoints[0] });
     break;
   }
-  case 'gateway': {
-    const gateway = await createGateway({ directory: arg!, listen: ['tcp://127.0.0.1:0'] });
+  case 'gateway':
+  case 'gateway-ws': {
+    const at = role === 'gateway' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/';
+    const gateway = await createGateway({ directory: arg!, listen: [at] });
     announce({ gateway: gateway.url });
     break;
   }

@@ -1,56 +1,117 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|moleculer|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
- * measured in the same run, because these machines are shared and noisy. Prints a table and writes
- * bench/results/latest.json. See bench/README.md.
+ * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
+ * measured in the same run, in alternating pairs on the same topology, because these machines are shared and noisy.
+ * Prints a table, writes bench/results/latest.json and bench/results/latest.svg. See bench/README.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Row } from './measure.js';
+import { cpuBetween, cpuSnapshot } from './load.js';
 import { stopAll } from './processes.js';
+import { chart, formatTable } from './report.js';
 import { bindingsScale } from './scenarios/bindings.js';
+import { coldStartRow } from './scenarios/cold-start.js';
 import { memoryThroughput, signalFanout } from './scenarios/in-process.js';
+import { manyConnections } from './scenarios/many-connections.js';
 import { peerMoleculer } from './scenarios/peer-moleculer.js';
 import { tcpScenarios } from './scenarios/tcp.js';
+import { wsGatewayThroughput } from './scenarios/ws.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = values.quick;
 const wanted = (group: string): boolean => values.only === undefined || values.only === group;
+/** Pairs per paired row, after the warm-up pair: at least 5 for a full run; the quick run is a smoke test. */
+const pairs = quick ? 3 : 5;
+
+const cores = os.availableParallelism();
+/** Other processes keeping more than this many cores busy during a group make its rows suspect. */
+const BUSY_CORES = 0.5;
+const loadBefore = os.loadavg();
+// The 1-minute load average, every 5 s. It counts the bench's own busy processes too; bench/load.ts tells them apart.
+let maxLoad = loadBefore[0]!;
+const sampler = setInterval(() => (maxLoad = Math.max(maxLoad, os.loadavg()[0]!)), 5_000).unref();
+const cpuAtStart = cpuSnapshot();
+let cpuMark = cpuAtStart;
+let busyRows = 0;
 
 const rows: Row[] = [];
-const started = Date.now();
-try {
-  let rawRelayRate: number | undefined;
-  if (wanted('tcp') || wanted('memory')) {
-    const tcp = await tcpScenarios(quick);
-    rawRelayRate = tcp.rawRelayRate;
-    if (wanted('tcp')) rows.push(...tcp.rows);
+/** Adds a group's rows with the load average at its end and the CPU other processes used while it ran. */
+const add = (...done: Row[]): void => {
+  const load = os.loadavg()[0]!;
+  maxLoad = Math.max(maxLoad, load);
+  const now = cpuSnapshot();
+  const cpu = cpuBetween(cpuMark, now);
+  cpuMark = now;
+  const busy = cpu !== undefined && cpu.othersCores > BUSY_CORES;
+  if (busy) busyRows += done.length;
+  for (const r of done) {
+    const warning = busy ? `BUSY: other processes used ${cpu.othersCores.toFixed(2)} cores` : '';
+    rows.push({
+      ...r,
+      load: Number(load.toFixed(2)),
+      ...(cpu ? { othersCores: Number(cpu.othersCores.toFixed(2)) } : {}),
+      ...(busy ? { note: r.note ? `${warning}; ${r.note}` : warning } : {}),
+    });
   }
-  if (wanted('moleculer')) rows.push(await peerMoleculer(quick));
-  if (wanted('memory')) rows.push(await memoryThroughput(quick, rawRelayRate!));
-  if (wanted('fanout')) rows.push(await signalFanout(quick));
-  if (wanted('bindings')) rows.push(...(await bindingsScale(quick)));
+};
+const started = Date.now();
+let cpuAtEnd: ReturnType<typeof cpuSnapshot>;
+try {
+  if (wanted('tcp')) add(...(await tcpScenarios(quick, pairs)));
+  if (wanted('ws')) add(await wsGatewayThroughput(quick, pairs));
+  if (wanted('many')) add(...(await manyConnections(quick, pairs)));
+  if (wanted('cold')) add(...(await coldStartRow(quick, pairs)));
+  if (wanted('moleculer')) add(await peerMoleculer(quick, pairs));
+  if (wanted('memory')) add(await memoryThroughput(quick, pairs));
+  if (wanted('fanout')) add(await signalFanout(quick, pairs));
+  if (wanted('bindings')) add(...(await bindingsScale(quick)));
 } finally {
+  // Before the children go: a child killed but not yet reaped counts for nothing.
+  cpuAtEnd = cpuSnapshot();
   stopAll();
+  clearInterval(sampler);
+}
+const seconds = (Date.now() - started) / 1000;
+const loadAfter = os.loadavg();
+maxLoad = Math.max(maxLoad, loadAfter[0]!);
+
+console.log(formatTable(rows));
+const judged = rows.filter((r) => r.verdict);
+const count = (v: string): number => judged.filter((r) => r.verdict === v).length;
+console.log(
+  `${count('pass')} of ${judged.length} rows with a target pass, ${count('straddles')} straddle, ${count('short')} short` +
+    ` (${pairs} pairs per paired row${quick ? '; quick run: indicative only' : ''}); ${seconds.toFixed(0)} s`,
+);
+const fixed = (load: number[]): string => load.map((l) => l.toFixed(2)).join(' ');
+const cpu = cpuBetween(cpuAtStart, cpuAtEnd);
+const cpuText = cpu ? `; the bench kept ${cpu.benchCores.toFixed(2)} cores busy on average, other processes ${cpu.othersCores.toFixed(2)}` : '';
+console.log(`load average (1, 5, 15 min) before: ${fixed(loadBefore)}, after: ${fixed(loadAfter)}, 1-min max during the run: ${maxLoad.toFixed(2)}; ${cores} cores${cpuText}`);
+// The load average alone cannot say: the bench's own processes push it past the core count on a quiet machine.
+const busy = loadBefore[0]! > cores || (cpu !== undefined && cpu.othersCores > BUSY_CORES) || busyRows > 0;
+if (busy) {
+  const why = [
+    loadBefore[0]! > cores ? `the 1-minute load average was ${loadBefore[0]!.toFixed(2)} before the run, above the ${cores} cores` : '',
+    cpu && cpu.othersCores > BUSY_CORES ? `other processes kept ${cpu.othersCores.toFixed(2)} cores busy on average` : '',
+    busyRows > 0 ? `${busyRows} rows ran while others used more than ${BUSY_CORES} cores (marked BUSY)` : '',
+  ].filter(Boolean);
+  console.log(`WARNING: the machine was busy: ${why.join('; ')}. Those figures are suspect.`);
+} else if (maxLoad > cores) {
+  console.log(`note: the 1-minute load average passed the ${cores} cores (${maxLoad.toFixed(2)}), by the bench's own processes: others used ${cpu?.othersCores.toFixed(2) ?? '?'} cores.`);
 }
 
-const format = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));
-console.table(
-  rows.map((r) => ({
-    scenario: r.scenario,
-    ours: `${format(r.ours)} ${r.unit}`,
-    baseline: `${format(r.baseline)} ${r.unit}`,
-    ratio: r.ratio.toFixed(2),
-    target: r.target,
-    result: r.pass ? 'pass' : 'short',
-    note: r.note ?? '',
-  })),
-);
-const passed = rows.filter((r) => r.pass).length;
-console.log(`${passed} of ${rows.length} rows pass${quick ? ' (quick run: indicative only)' : ''}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  cores,
+  quick,
+  pairs,
+  seconds: Math.round(seconds),
+  load: { before: loadBefore.map((l) => Number(l.toFixed(2))), after: loadAfter.map((l) => Number(l.toFixed(2))), max1: Number(maxLoad.toFixed(2)), busy },
+  usage: cpu ? { benchCores: Number(cpu.benchCores.toFixed(2)), othersCores: Number(cpu.othersCores.toFixed(2)) } : undefined,
+};
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/latest.json',
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, quick, rows }, null, 2)}\n`,
-);
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+writeFileSync('bench/results/latest.svg', chart(rows, meta));

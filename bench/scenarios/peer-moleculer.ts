@@ -2,33 +2,23 @@
  * A peer library as a baseline: Moleculer 0.15 over its TCP transporter, a client broker (this process) calling an
  * `echo` service on a service broker in its own process (bench/moleculer-role.ts), with the payload and window of
  * tcp-gateway-throughput. Ours is the via-gateway topology of that row: client (this process) → gateway process →
- * service process, one more hop than Moleculer's client → service.
+ * service process, one more hop than Moleculer's client → service. Both stay up for the row and alternate in pairs.
  */
 import { ServiceBroker } from 'moleculer';
 import { connect } from '../library.js';
-import { row, throughput, type Caller, type Row } from '../measure.js';
+import { paired, pairedRow, throughput, type Caller, type Row } from '../measure.js';
 import { startRole, startScript } from '../processes.js';
 
-export async function peerMoleculer(quick: boolean): Promise<Row> {
+export async function peerMoleculer(quick: boolean, pairs: number): Promise<Row> {
   // The same total and window as tcp-gateway-throughput.
   const total = Math.round(200_000 * (quick ? 0.1 : 1));
   const window = 1_000;
 
-  // Ours is measured again here, right before Moleculer, rather than taken from the tcp group: the machines are
-  // shared and noisy, so two figures taken back to back compare more fairly than two taken a minute apart (after the
-  // latency, payload-size and direct rows have run), and `--only moleculer` then needs no other group.
+  // Ours has its own topology here, up for the whole row next to Moleculer's, and the two alternate in pairs:
+  // `--only moleculer` then needs no other group.
   const { directory } = await startRole<{ directory: string; service: string }>('service');
   const { gateway } = await startRole<{ gateway: string }>('gateway', directory);
   const viaGateway = await connect(gateway);
-  let ours: number;
-  try {
-    const echo = await viaGateway.service('echo');
-    const bytes = Buffer.alloc(64, 7);
-    ours = await throughput({ call: () => echo.call('echo', bytes) }, total, window);
-  } finally {
-    await viaGateway.close();
-  }
-
   const service = await startScript<{ port: number; nodeID: string }>('bench/moleculer-role.ts');
   const broker = new ServiceBroker({
     nodeID: `bench-client-${process.pid}`,
@@ -40,6 +30,9 @@ export async function peerMoleculer(quick: boolean): Promise<Row> {
     transporter: { type: 'TCP', options: { udpDiscovery: false, urls: `127.0.0.1:${service.port}/${service.nodeID}` } },
   });
   try {
+    const echo = await viaGateway.service('echo');
+    const bytes = Buffer.alloc(64, 7);
+    const ours: Caller = { call: () => echo.call('echo', bytes) };
     await broker.start();
     // The client learns the service through gossip, which runs every 2 s by default.
     await broker.waitForServices('echo', 30_000);
@@ -50,9 +43,14 @@ export async function peerMoleculer(quick: boolean): Promise<Row> {
     const reply = await broker.call('echo.echo', text);
     if (reply !== text) throw new Error(`Moleculer echo returned ${JSON.stringify(reply)}`);
     const moleculer: Caller = { call: () => broker.call('echo.echo', text) };
-    const moleculerRate = await throughput(moleculer, total, window);
-    return row('peer-moleculer', 'calls/s', ours, moleculerRate, { atLeast: 6 }, 'baseline: Moleculer 0.15 TCP, JSON, 64-char string');
+    const result = await paired(
+      () => throughput(moleculer, total, window, window * 2),
+      () => throughput(ours, total, window, window * 2),
+      pairs,
+    );
+    return pairedRow('peer-moleculer', 'calls/s', result, { atLeast: 6 }, 'baseline: Moleculer 0.15 TCP, JSON, 64-char string');
   } finally {
     await broker.stop();
+    await viaGateway.close();
   }
 }

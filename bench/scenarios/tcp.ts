@@ -1,27 +1,38 @@
 /**
  * Over TCP loopback, separate processes. Ours: client (this process) → gateway process → service process, or
  * client → service (direct). Baselines in the same run: a hand-written raw relay (bench/raw-relay.ts) in the same
- * topology, and a raw two-process echo.
+ * topology, and a raw two-process echo. Both topologies stay up for the whole group; every row alternates
+ * baseline and ours on them in pairs (measure.ts `paired`).
  */
 import { connect } from '../library.js';
-import { latency, row, throughput, type Caller, type Row } from '../measure.js';
+import { latency, paired, pairedBy, pairedRow, throughput, type Caller, type Row } from '../measure.js';
 import { startRole } from '../processes.js';
 import { rawClient } from '../raw-relay.js';
 
-export interface TcpResults {
-  rows: Row[];
-  /** The raw relay's calls/s with 64-byte payloads, the baseline of memory-throughput too. */
-  rawRelayRate: number;
+type RawClient = Awaited<ReturnType<typeof rawClient>>;
+export const raw = (client: RawClient, payload: Buffer): Caller => ({ call: () => client.call(payload) });
+
+/** The raw three-process relay (echo process, relay process, a client in this process), as a baseline. */
+export async function rawRelay(): Promise<{ viaRelay: RawClient; direct: RawClient; close(): void }> {
+  const echo = await startRole<{ port: number }>('raw-echo');
+  const relay = await startRole<{ port: number }>('raw-relay', String(echo.port));
+  const viaRelay = await rawClient(relay.port);
+  const direct = await rawClient(echo.port);
+  return {
+    viaRelay,
+    direct,
+    close: () => {
+      viaRelay.close();
+      direct.close();
+    },
+  };
 }
 
-export async function tcpScenarios(quick: boolean): Promise<TcpResults> {
+export async function tcpScenarios(quick: boolean, pairs: number): Promise<Row[]> {
   const scale = quick ? 0.1 : 1;
   const small = Buffer.alloc(64, 7);
 
-  const echo = await startRole<{ port: number }>('raw-echo');
-  const relay = await startRole<{ port: number }>('raw-relay', String(echo.port));
-  const rawViaRelay = await rawClient(relay.port);
-  const rawDirect = await rawClient(echo.port);
+  const baseline = await rawRelay();
   const { directory, service } = await startRole<{ directory: string; service: string }>('service');
   const { gateway } = await startRole<{ gateway: string }>('gateway', directory);
   const viaGateway = await connect(gateway);
@@ -29,24 +40,26 @@ export async function tcpScenarios(quick: boolean): Promise<TcpResults> {
   const echoViaGateway = await viaGateway.service('echo');
   const echoDirect = await direct.service('echo');
 
-  const raw = (client: typeof rawViaRelay, payload: Buffer): Caller => ({ call: () => client.call(payload) });
   const ours = (client: typeof echoViaGateway, payload: Uint8Array): Caller => ({ call: () => client.call('echo', payload) });
   const rows: Row[] = [];
   try {
+    // Each measurement refills the pipeline with two windows' worth of calls; the JIT warm-up is paired's warm-up pair.
+    const rate = (caller: Caller, total: number, window: number) => () => throughput(caller, total, window, window * 2);
     const total = Math.round(200_000 * scale);
-    const rawRelayRate = await throughput(raw(rawViaRelay, small), total, 1_000);
-    const gatewayRate = await throughput(ours(echoViaGateway, small), total, 1_000);
-    rows.push(row('tcp-gateway-throughput', 'calls/s', gatewayRate, rawRelayRate, { atLeast: 0.5 }));
+    const gatewayPairs = await paired(rate(raw(baseline.viaRelay, small), total, 1_000), rate(ours(echoViaGateway, small), total, 1_000), pairs);
+    rows.push(pairedRow('tcp-gateway-throughput', 'calls/s', gatewayPairs, { atLeast: 0.5 }));
 
     const count = Math.round(3_000 * scale);
-    const rawLatency = await latency(raw(rawViaRelay, small), count);
-    const ourLatency = await latency(ours(echoViaGateway, small), count);
-    rows.push(row('tcp-gateway-latency p50', 'µs', ourLatency.p50, rawLatency.p50, { atMost: 1.3 }));
-    rows.push(row('tcp-gateway-latency p99', 'µs', ourLatency.p99, rawLatency.p99, { atMost: Infinity }, 'reported, no target'));
+    const latencyPairs = await pairedBy(
+      () => latency(raw(baseline.viaRelay, small), count, 50),
+      () => latency(ours(echoViaGateway, small), count, 50),
+      pairs,
+    );
+    rows.push(pairedRow('tcp-gateway-latency p50', 'µs', latencyPairs.p50, { atMost: 1.3 }));
+    rows.push(pairedRow('tcp-gateway-latency p99', 'µs', latencyPairs.p99, undefined, 'reported, no target'));
 
-    const rawDirectRate = await throughput(raw(rawDirect, small), total, 1_000);
-    const directRate = await throughput(ours(echoDirect, small), total, 1_000);
-    rows.push(row('tcp-direct-throughput', 'calls/s', directRate, rawDirectRate, { atLeast: 0.6 }));
+    const directPairs = await paired(rate(raw(baseline.direct, small), total, 1_000), rate(ours(echoDirect, small), total, 1_000), pairs);
+    rows.push(pairedRow('tcp-direct-throughput', 'calls/s', directPairs, { atLeast: 0.6 }));
 
     for (const [size, calls, window] of [
       [64, 20_000, 1_000],
@@ -56,14 +69,13 @@ export async function tcpScenarios(quick: boolean): Promise<TcpResults> {
     ] as const) {
       const payload = Buffer.alloc(size, 1);
       const n = Math.max(window * 2, Math.round(calls * scale));
-      const rawMBs = ((await throughput(raw(rawViaRelay, payload), n, window)) * size) / 1e6;
-      const ourMBs = ((await throughput(ours(echoViaGateway, payload), n, window)) * size) / 1e6;
-      rows.push(row(`payload-sizes ${formatSize(size)}`, 'MB/s', ourMBs, rawMBs, { atLeast: 0.5 }));
+      const mbs = (caller: Caller) => async () => ((await throughput(caller, n, window, window * 2)) * size) / 1e6;
+      const sizePairs = await paired(mbs(raw(baseline.viaRelay, payload)), mbs(ours(echoViaGateway, payload)), pairs);
+      rows.push(pairedRow(`payload-sizes ${formatSize(size)}`, 'MB/s', sizePairs, { atLeast: 0.5 }));
     }
-    return { rows, rawRelayRate };
+    return rows;
   } finally {
-    rawViaRelay.close();
-    rawDirect.close();
+    baseline.close();
     await viaGateway.close();
     await direct.close();
   }
