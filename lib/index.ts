@@ -36,6 +36,7 @@ export { TransportRegistry } from './transports/registry.js';
 export { defaultTransports } from './transports/defaults.js';
 export { MemoryTransport } from './transports/memory.js';
 export { TcpTransport } from './transports/tcp.js';
+export { TlsTransport, type TlsTransportOptions } from './transports/tls.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './transports/websocket.js';
 export { BaseLink } from './transports/base-link.js';
-export type { Transport, Link, Listener, ConnectOptions as TransportConnectOptions, ListenOptions, LinkOptions } from './transports/transport.js';
+export type { PeerCertificate, Transport, Link, Listener, ConnectOptions as TransportConnectOptions, ListenOptions, LinkOptions } from './transports/transport.js';

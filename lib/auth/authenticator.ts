@@ -22,6 +22,8 @@ export interface PeerInfo {
   readonly step: number;
   /** The challenge this side sent the step before (undefined at step 1). */
   readonly challenge: AuthMap | undefined;
+  /** On a TLS link, the certificate the peer presented (with `requestCert`, verified against the CA). */
+  readonly certificate: { readonly subject: string; readonly fingerprint256: string; readonly verified: boolean } | undefined;
 }
 
 export type AuthResult =

@@ -109,7 +109,7 @@ export class Handshake {
       this.refuse(id, credentials, true);
       return;
     }
-    const peer = { remote, step: ++this.step, challenge: this.challenge };
+    const peer = { remote, step: ++this.step, challenge: this.challenge, certificate: this.link.peerCertificate };
     this.run(Promise.resolve().then(() => authenticate(credentials, peer)), (result) => {
       if ('identity' in result) {
         this.sendCapability(id, { authState: 'done' });

@@ -4,6 +4,15 @@
  */
 import type { QiError } from '../protocol/errors.js';
 
+/** What a TLS peer's certificate says of it, for an authenticator. */
+export interface PeerCertificate {
+  /** The subject's common name. */
+  subject: string;
+  fingerprint256: string;
+  /** True when it chains to a trusted CA. */
+  verified: boolean;
+}
+
 export interface LinkOptions {
   /** Largest frame body accepted from the peer, in bytes (default 16 MiB). */
   maxBodySize?: number;
@@ -25,6 +34,8 @@ export interface Link {
   readonly remote: string;
   /** True for a link inside one process (memory://): its peer cannot freeze or vanish apart from us, so no heartbeat. */
   readonly inProcess?: boolean;
+  /** The certificate the peer presented, on a TLS link (verified: it chains to a trusted CA). */
+  readonly peerCertificate?: PeerCertificate | undefined;
   readonly closed: boolean;
   /**
    * Queues a frame; frames queued in one tick are written together. Returns false, and drops the frame, when

@@ -8,7 +8,7 @@ import {
   ServiceNotFoundError,
 } from '../../lib/index.js';
 import { rejection } from '../helpers.js';
-import { MATRIX, Topology } from './topology.js';
+import { MATRIX, Topology, transportOptions } from './topology.js';
 
 const calc = {
   add: (a: number, b: number) => a + b,
@@ -140,7 +140,7 @@ for (const { mode, transport } of MATRIX) {
     afterEach(() => topology.close());
 
     it('is bound and called like any service', async () => {
-      const connection = await connect(topology.gateway?.url ?? topology.directory.url);
+      const connection = await connect(topology.gateway?.url ?? topology.directory.url, transportOptions(transport));
       try {
         const directory = await connection.service('ServiceDirectory');
         const list = (await directory.call('list')) as Array<{ name: string }>;

@@ -11,7 +11,7 @@ import {
   type Service,
 } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
-import { MATRIX, Topology } from './topology.js';
+import { MATRIX, Topology, transportOptions } from './topology.js';
 
 /** A service with one of each kind of member; `ticker.tick` and `ticker.level` are its service-side handles. */
 function tickerService() {
@@ -284,7 +284,7 @@ for (const { mode, transport } of MATRIX) {
     afterEach(() => topology.close());
 
     /** Through the gateway in gateway mode; straight to the directory otherwise. */
-    const connectToDirectory = () => connect(topology.gateway?.url ?? topology.directory.url);
+    const connectToDirectory = () => connect(topology.gateway?.url ?? topology.directory.url, transportOptions(topology.transport));
 
     it('lists services and signals serviceAdded / serviceRemoved', async () => {
       const connection = await connectToDirectory();

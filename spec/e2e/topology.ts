@@ -5,6 +5,9 @@
 import { nanoid } from 'nanoid';
 import {
   connect,
+  defaultTransports,
+  TlsTransport,
+  type CommonOptions,
   createGateway,
   createService,
   createServiceDirectory,
@@ -15,7 +18,9 @@ import {
 } from '../../lib/index.js';
 
 export type Mode = 'direct' | 'gateway';
-export type TransportName = 'memory' | 'tcp' | 'ws';
+import { tlsFiles } from '../tls-certs.js';
+
+export type TransportName = 'memory' | 'tcp' | 'ws' | 'tls';
 
 export const MATRIX: ReadonlyArray<{ mode: Mode; transport: TransportName }> = [
   { mode: 'direct', transport: 'memory' },
@@ -24,12 +29,22 @@ export const MATRIX: ReadonlyArray<{ mode: Mode; transport: TransportName }> = [
   { mode: 'gateway', transport: 'tcp' },
   { mode: 'direct', transport: 'ws' },
   { mode: 'gateway', transport: 'ws' },
+  { mode: 'direct', transport: 'tls' },
+  { mode: 'gateway', transport: 'tls' },
 ];
 
 /** A fresh listen URL for the transport: a unique memory name, or an ephemeral port. */
 export function listenUrl(transport: TransportName): string {
   if (transport === 'memory') return `memory://${nanoid(8)}`;
+  if (transport === 'tls') return 'tls://127.0.0.1:0';
   return transport === 'tcp' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/qi';
+}
+
+/** The options every handle of a topology on `transport` needs: for TLS, a transport with a test CA's certificates. */
+export function transportOptions(transport: TransportName): CommonOptions {
+  if (transport !== 'tls') return {};
+  const files = tlsFiles();
+  return { transports: defaultTransports().register(new TlsTransport({ cert: files.serverCert, key: files.serverKey, ca: files.ca })) };
 }
 
 export class Topology {
@@ -44,13 +59,14 @@ export class Topology {
   ) {}
 
   static async start(mode: Mode, transport: TransportName): Promise<Topology> {
-    const directory = await createServiceDirectory({ listen: [listenUrl(transport)] });
-    const gateway = mode === 'gateway' ? await createGateway({ directory: directory.url, listen: [listenUrl(transport)] }) : undefined;
+    const options = transportOptions(transport);
+    const directory = await createServiceDirectory({ ...options, listen: [listenUrl(transport)] });
+    const gateway = mode === 'gateway' ? await createGateway({ ...options, directory: directory.url, listen: [listenUrl(transport)] }) : undefined;
     return new Topology(mode, transport, directory, gateway);
   }
 
   async addService(name: string, implementation: object): Promise<Service> {
-    const service = await createService(name, implementation, { directory: this.directory.url, listen: [listenUrl(this.transport)] });
+    const service = await createService(name, implementation, { ...transportOptions(this.transport), directory: this.directory.url, listen: [listenUrl(this.transport)] });
     this.services.set(name, service);
     return service;
   }
@@ -65,7 +81,7 @@ export class Topology {
 
   /** A new connection for clients of `name` (closed with the topology). */
   async connectFor(name: string): Promise<Connection> {
-    const connection = await connect(this.urlFor(name));
+    const connection = await connect(this.urlFor(name), transportOptions(this.transport));
     this.connections.push(connection);
     return connection;
   }
