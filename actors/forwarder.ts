@@ -17,6 +17,15 @@ import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/
 import { ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
 import type { Session } from '../lib/session/session.js';
 import { sharedMetaObject } from '../lib/session/shared-meta-objects.js';
+import { DIRECTORY_NAME } from '../lib/directory/directory-client.js';
+
+/**
+ * The directory's members a gateway's clients may not call: a registration made through the gateway would belong
+ * to the gateway's own directory link and outlive its author, and let a client point others at any host.
+ */
+function directoryWrites(metaObject: MetaObject): ReadonlySet<number> {
+  return new Set(metaObject.methods.filter((m) => m.name === 'register' || m.name === 'unregister').map((m) => m.id));
+}
 
 /**
  * Where forwarders answer their clients' binds, once each, by bind number: one object per gateway (XState keeps an
@@ -95,7 +104,13 @@ export const forwarderMachine = setup({
     storeBinding: assign(({ context }, reply: BindReply) => ({
       // One copy per service link, not one per forwarder (see shared-meta-objects.ts).
       metaObject: sharedMetaObject(context.service!, context.name, reply.metaObject),
-      route: new ForwardingRoute(context.client, context.service!, reply.channel, context.gateway.fanout(context.service!, context.name)),
+      route: new ForwardingRoute(
+        context.client,
+        context.service!,
+        reply.channel,
+        context.gateway.fanout(context.service!, context.name),
+        context.name === DIRECTORY_NAME ? directoryWrites(reply.metaObject) : undefined,
+      ),
     })),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
     // The route reports its end straight to this actor (no invoked watcher: see `watchingClient`).

@@ -4,7 +4,7 @@
  * change it by sending events, so every change is a transition the inspector shows; the machine's actions emit
  * the signals.
  */
-import { BadArgumentsError, ClosedError, ServiceAlreadyRegisteredError, ServiceNotFoundError } from '../protocol/errors.js';
+import { BadArgumentsError, ClosedError, ServiceAlreadyRegisteredError, ServiceNotFoundError, UnauthorizedError } from '../protocol/errors.js';
 import { signal, type Signal } from '../service/members.js';
 import { memberTable, type MemberTable } from '../service/meta-object.js';
 import { DIRECTORY_NAME, type ServiceRecord } from './directory-client.js';
@@ -56,8 +56,12 @@ export function directoryMembers(actor: () => RegistryActor, signals: DirectoryS
       {
         name: 'unregister',
         arity: 1,
-        invoke: ([id]) => {
+        usesContext: true,
+        invoke: ([id], { session }) => {
           if (typeof id !== 'number') throw new BadArgumentsError('unregister expects (id: number)');
+          const record = Object.values(services()).find((service) => service.id === id);
+          // A record belongs to the link that registered it: no one else may take a service out of the directory.
+          if (record && record.linkId !== session.id) throw new UnauthorizedError(`service ${id} was registered by another link`);
           actor().send({ type: 'SERVICE.UNREGISTER', id });
         },
       },

@@ -8,7 +8,7 @@
  */
 import { decodeMessageBody } from '../protocol/codec.js';
 import { MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
-import { BadArgumentsError, toQiError, type QiError } from '../protocol/errors.js';
+import { BadArgumentsError, toQiError, UnauthorizedError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { FanoutSubscriber, SignalFanout } from './signal-fanout.js';
@@ -61,6 +61,8 @@ export class ForwardingRoute implements FanoutSubscriber {
     private readonly up: number,
     /** Where this route's signal subscriptions go: shared by every route to the same service on that link. */
     private readonly fanout: SignalFanout,
+    /** Member ids the client may not call through this gateway (the directory's register and unregister). */
+    private readonly refused?: ReadonlySet<number>,
   ) {}
 
   /** The channel the client knows this binding by (0 until installed). */
@@ -114,6 +116,7 @@ export class ForwardingRoute implements FanoutSubscriber {
       this.subscription(frame);
       return;
     }
+    if (this.refused !== undefined && this.refuses(frame)) return;
     setFrameChannel(frame, this.up);
     this.framesUp++;
     this.service.sendFrame(frame);
@@ -131,6 +134,17 @@ export class ForwardingRoute implements FanoutSubscriber {
   /** @internal Either end closed. */
   ended(end: RouteEnd): void {
     this.listener?.(end);
+  }
+
+  /** A call of a refused member is answered Unauthorized here (a post is dropped), never forwarded. */
+  private refuses(frame: Uint8Array): boolean {
+    const type = frameType(frame);
+    if ((type !== MessageType.Call && type !== MessageType.Post) || !this.refused!.has(frameAction(frame))) return false;
+    if (type === MessageType.Call) {
+      const error = new UnauthorizedError('clients of a gateway may not register or unregister services');
+      this.client.replyError(this.down, frameId(frame), frameObject(frame), frameAction(frame), error);
+    }
+    return true;
   }
 
   /** registerEvent / unregisterEvent from the client: answered here, through the fan-out. */
