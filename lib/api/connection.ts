@@ -21,6 +21,12 @@ export interface ClientOptions {
   timeout?: number;
   /** Called with whatever a signal listener throws; the listener's siblings and the link are unaffected. */
   onListenerError?: (error: unknown) => void;
+  /**
+   * When the service goes away (ServiceGone, or not found when binding again after a reconnection): `'end'`
+   * (default) ends this client with ServiceGone; `'wait'` keeps it suspended and binds again, on the
+   * connection's backoff, until the service is back: calls made meanwhile wait as while reconnecting.
+   */
+  whenServiceGone?: 'end' | 'wait';
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -86,10 +92,11 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
    */
   async service<T = UntypedService>(name: string, options: ClientOptions = {}): Promise<ServiceProxy<T>> {
     const session = await this.session();
-    const { onListenerError, ...defaults } = options;
+    const { onListenerError, whenServiceGone = 'end', ...defaults } = options;
     const logger = this.logger;
     const reportListenerError = onListenerError ?? ((error: unknown) => logger?.warn?.(`[qimessaging] a listener of ${name} threw`, error));
-    const channel = new ClientChannel(session, name, defaults, reportListenerError, this.maxWaitingCalls);
+    const awaitService = whenServiceGone === 'wait' ? (this.actor.getSnapshot().context.reconnect ?? backoffPolicy()) : undefined;
+    const channel = new ClientChannel(session, name, defaults, reportListenerError, this.maxWaitingCalls, awaitService);
     const actor = startActor(clientMachine, {
       input: { channel },
       parent: this.actor,

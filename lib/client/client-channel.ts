@@ -12,6 +12,7 @@ import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObje
 import {
   CanceledError,
   ClosedError,
+  DirectoryUnavailableError,
   NoSuchMemberError,
   ProtocolError,
   ServiceGoneError,
@@ -23,6 +24,7 @@ import {
 import { frameAction, frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import { memberIds, sharedMetaObject, type MemberRef } from '../session/shared-meta-objects.js';
+import { backoffDelay, type BackoffOptions } from '../session/backoff.js';
 import { WaitingCalls } from './waiting-calls.js';
 
 const NO_MEMBERS: ReadonlyMap<string, MemberRef> = new Map();
@@ -62,6 +64,9 @@ export class ClientChannel implements ChannelEndpoint {
   private listeners: Map<number, Set<SignalListener>> | undefined;
   private waiting: WaitingCalls | undefined;
   private rebinding: Promise<void> | undefined;
+  /** While waiting for a service that went away to come back: the next bind attempt, and how many were made. */
+  private returnTimer: ReturnType<typeof setTimeout> | undefined;
+  private returnAttempts = 0;
   /** The registerEvent under way for a member, so concurrent subscribers share it. */
   private registering: Map<number, Promise<unknown>> | undefined;
   /** Listeners that threw; they never break other listeners or the link. */
@@ -75,6 +80,11 @@ export class ClientChannel implements ChannelEndpoint {
     private readonly onListenerError?: (error: unknown) => void,
     /** Most calls that may wait while the channel is suspended; 0 fails them at once with the link's error. */
     private readonly maxWaitingCalls = 1_000,
+    /**
+     * When the service goes away (ServiceGone, or not found on a rebind): undefined ends the binding; a policy
+     * keeps it suspended and binds again on this backoff until the service is back.
+     */
+    private readonly awaitService?: Required<BackoffOptions>,
   ) {}
 
   get channel(): number {
@@ -141,6 +151,7 @@ export class ClientChannel implements ChannelEndpoint {
     this.rebind().then(
       () => {
         if (this.state !== 'bound') return;
+        this.returnAttempts = 0;
         this.owner?.rebound();
         this.waiting?.resume();
       },
@@ -149,10 +160,38 @@ export class ClientChannel implements ChannelEndpoint {
         // The link went again: the next one will bind again. Anything else ends the binding.
         if (!this.session.isOpen) return;
         const error = err instanceof ServiceNotFoundError ? new ServiceGoneError(`service '${this.serviceName}' is gone: ${err.message}`) : toQiError(err);
+        // A directory out of reach is as transient as the service itself, for a client told to wait.
+        if ((error instanceof ServiceGoneError || error instanceof DirectoryUnavailableError) && this.awaitService) {
+          this.waitForService(error);
+          return;
+        }
         this.session.forgetSuspended(this);
         this.end(error);
       },
     );
+  }
+
+  /** The service went away and the policy says wait: stay suspended, and try to bind again after a backoff. */
+  private waitForService(error: QiError): void {
+    const policy = this.awaitService!;
+    if (this.state === 'bound') {
+      this.state = 'suspended';
+      this.failure = error;
+      this.session.keepSuspended(this);
+      this.owner?.suspended(error);
+    }
+    if (++this.returnAttempts > policy.maxAttempts) {
+      this.session.forgetSuspended(this);
+      this.end(error);
+      return;
+    }
+    clearTimeout(this.returnTimer);
+    this.returnTimer = setTimeout(() => {
+      this.returnTimer = undefined;
+      // Without a link, the session's next one binds again (onResumed).
+      if (this.state === 'suspended' && this.session.isOpen) this.onResumed();
+    }, backoffDelay(policy, this.returnAttempts));
+    this.returnTimer.unref?.();
   }
 
   /** Runs `send` now, or once bound again if the channel is suspended (see WaitingCalls). */
@@ -278,6 +317,11 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   onClosed(error: QiError): void {
+    // The far side says the service went away (not that the link ended): wait for it, if told to.
+    if (error instanceof ServiceGoneError && this.awaitService && this.state === 'bound' && this.session.isOpen) {
+      this.waitForService(error);
+      return;
+    }
     this.end(error);
   }
 
@@ -357,6 +401,7 @@ export class ClientChannel implements ChannelEndpoint {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.failure = error;
+    clearTimeout(this.returnTimer);
     this.listeners = undefined;
     this.waiting?.failAll(error);
     this.waiting = undefined;

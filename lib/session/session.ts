@@ -287,6 +287,11 @@ export class Session {
     return this.channels.delete(channel);
   }
 
+  /** Keeps an endpoint whose channel ended as one waiting to be bound again (closed with the session). */
+  keepSuspended(endpoint: ChannelEndpoint): void {
+    if (this.current !== 'closed') this.suspended.add(endpoint);
+  }
+
   /** Forgets an endpoint waiting to be bound again (its owner gave it up). */
   forgetSuspended(endpoint: ChannelEndpoint): void {
     this.suspended.delete(endpoint);
