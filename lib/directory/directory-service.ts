@@ -4,7 +4,14 @@
  * change it by sending events, so every change is a transition the inspector shows; the machine's actions emit
  * the signals.
  */
-import { BadArgumentsError, ClosedError, ServiceAlreadyRegisteredError, ServiceNotFoundError, UnauthorizedError } from '../protocol/errors.js';
+import {
+  BadArgumentsError,
+  ClosedError,
+  LimitExceededError,
+  ServiceAlreadyRegisteredError,
+  ServiceNotFoundError,
+  UnauthorizedError,
+} from '../protocol/errors.js';
 import { signal, type Signal } from '../service/members.js';
 import { memberTable, type MemberTable } from '../service/meta-object.js';
 import { DIRECTORY_NAME, type ServiceRecord } from './directory-client.js';
@@ -30,6 +37,22 @@ export class DirectorySignals {
   }
 }
 
+/**
+ * What one registration may hold, and how many the directory keeps: every client's `list()` carries them all in
+ * one frame, and a record's endpoints are dialled by gateways.
+ */
+export const DIRECTORY_LIMITS = {
+  /** Characters in a service name. */
+  maxNameLength: 256,
+  /** Endpoints in one record, and characters in each. */
+  maxEndpoints: 16,
+  maxEndpointLength: 1_024,
+  /** Services registered at once, the directory itself included. */
+  maxServices: 10_000,
+  /** Services one link may have registered at once. */
+  maxServicesPerLink: 256,
+} as const;
+
 export function directoryMembers(actor: () => RegistryActor, signals: DirectorySignals): MemberTable {
   const services = (): Record<string, RegisteredService> => actor().getSnapshot().context.services;
   const publicRecord = ({ id, name, endpoints }: RegisteredService): ServiceRecord => ({ id, name, endpoints });
@@ -44,6 +67,7 @@ export function directoryMembers(actor: () => RegistryActor, signals: DirectoryS
           if (typeof name !== 'string' || name === '' || !Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
             throw new BadArgumentsError('register expects (name: string, endpoints: string[])');
           }
+          checkRegistration(name, endpoints as string[], Object.values(services()), session.id);
           // The actor decides (its guard refuses a name in use, its action gives the id); this reports what it did.
           const before = Object.hasOwn(services(), name) ? services()[name] : undefined;
           actor().send({ type: 'SERVICE.REGISTER', registration: { name, endpoints: endpoints as string[], linkId: session.id } });
@@ -80,4 +104,16 @@ export function directoryMembers(actor: () => RegistryActor, signals: DirectoryS
       { name: 'serviceRemoved', signal: signals.serviceRemoved },
     ],
   );
+}
+
+/** Refuses a registration beyond DIRECTORY_LIMITS, before the actor sees it. */
+function checkRegistration(name: string, endpoints: string[], registered: RegisteredService[], linkId: string): void {
+  const limits = DIRECTORY_LIMITS;
+  if (name.length > limits.maxNameLength) throw new BadArgumentsError(`a service name has at most ${limits.maxNameLength} characters`);
+  if (endpoints.length > limits.maxEndpoints) throw new BadArgumentsError(`a service registers at most ${limits.maxEndpoints} endpoints`);
+  if (endpoints.some((e) => e.length > limits.maxEndpointLength)) throw new BadArgumentsError(`an endpoint has at most ${limits.maxEndpointLength} characters`);
+  if (registered.length >= limits.maxServices) throw new LimitExceededError(`the directory holds at most ${limits.maxServices} services`);
+  if (registered.filter((s) => s.linkId === linkId).length >= limits.maxServicesPerLink) {
+    throw new LimitExceededError(`one link registers at most ${limits.maxServicesPerLink} services`);
+  }
 }

@@ -4,7 +4,8 @@
  * link, outlive its author, and let one client point every other at a host of its choosing).
  */
 import { expect } from 'chai';
-import { connect, createGateway, createService, createServiceDirectory, UnauthorizedError, type DirectoryService } from '../../lib/index.js';
+import { BadArgumentsError, connect, createGateway, createService, createServiceDirectory, LimitExceededError, UnauthorizedError, type DirectoryService } from '../../lib/index.js';
+import { DIRECTORY_LIMITS } from '../../lib/directory/directory-service.js';
 import { rejection } from '../helpers.js';
 
 describe('directory records', () => {
@@ -30,6 +31,25 @@ describe('directory records', () => {
       await viaGateway.close();
       await direct.close();
       await gateway.close();
+      await directory.close();
+    }
+  });
+});
+
+describe('directory limits', () => {
+  it('refuse oversize names, too many endpoints, and more registrations from one link than allowed', async () => {
+    const directory = await createServiceDirectory({ listen: ['memory://limits-sd'] });
+    const connection = await connect('memory://limits-sd');
+    try {
+      const sd = await connection.service<DirectoryService>('ServiceDirectory');
+      await rejection(sd.register('x'.repeat(DIRECTORY_LIMITS.maxNameLength + 1), ['memory://x']), BadArgumentsError);
+      await rejection(sd.register('many', Array.from({ length: DIRECTORY_LIMITS.maxEndpoints + 1 }, (_, i) => `memory://e${i}`)), BadArgumentsError);
+      await rejection(sd.register('long', [`memory://${'e'.repeat(DIRECTORY_LIMITS.maxEndpointLength)}`]), BadArgumentsError);
+      for (let i = 0; i < DIRECTORY_LIMITS.maxServicesPerLink; i++) await sd.register(`s${i}`, ['memory://s']);
+      await rejection(sd.register('one-too-many', ['memory://s']), LimitExceededError);
+      expect(directory.services()).to.have.length(DIRECTORY_LIMITS.maxServicesPerLink + 1);
+    } finally {
+      await connection.close();
       await directory.close();
     }
   });
