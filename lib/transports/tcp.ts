@@ -1,7 +1,8 @@
 /**
  * `tcp://host:port` over node:net. Nagle is off (`noDelay`), a tick's frames go out in one `write` of one
  * combined buffer, and backpressure is honoured: `congested` is true while the socket holds more than its
- * high-water mark, and `pause()` stops reading so a slow consumer slows its producer instead of buffering.
+ * high-water mark (or this tick's frames alone pass it), and `pause()` stops reading, at once, so a slow consumer
+ * slows its producer instead of buffering.
  */
 import net from 'node:net';
 import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
@@ -18,10 +19,12 @@ export class TcpLink extends BaseLink {
   private readonly socket: net.Socket;
   private readonly decoder: FrameDecoder;
   private readonly onFrameBound = (frame: Uint8Array): void => this.deliver(frame);
+  private readonly highWaterMark: number;
 
   constructor(socket: net.Socket, remote: string, options: LinkOptions = {}) {
-    super(remote);
+    super(remote, options);
     this.socket = socket;
+    this.highWaterMark = socket.writableHighWaterMark;
     this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
     socket.setNoDelay(true);
     socket.on('data', this.onData);
@@ -33,16 +36,32 @@ export class TcpLink extends BaseLink {
     });
   }
 
+  /**
+   * The socket needs a drain, or the frames queued this tick pass its high-water mark: those are written only on
+   * the next tick, and a tick that answers one read's worth of calls could queue megabytes before the socket
+   * reports anything. (Frames queued beyond the mark are written at once on flush, so a 'drain' follows.)
+   */
   override get congested(): boolean {
-    return this.socket.writableNeedDrain;
+    return this.socket.writableNeedDrain || this.queuedBytes >= this.highWaterMark;
   }
 
   pause(): void {
+    this.decoder.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
+    if (!this.decoder.paused) return;
     this.socket.resume();
+    try {
+      this.decoder.resume(this.onFrameBound);
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
+    }
+  }
+
+  protected override backlog(): number {
+    return this.socket.writableLength;
   }
 
   protected writeFrames(frames: Uint8Array[]): void {
