@@ -53,8 +53,16 @@ export type { BindHandler } from './control-channel.js';
 export interface SessionOptions {
   /** Maximum channels bound at once on this link (default 65,536). */
   maxChannels?: number;
-  /** Maximum calls this side may have in flight on this link (default 100,000). */
+  /**
+   * Maximum calls this side may have in flight on this link (default 100,000): calls it sent and has not had
+   * answered, and calls it is answering later (a service's methods returning promises), each counted apart.
+   */
   maxPendingCalls?: number;
+  /**
+   * A gateway forwards at most this many calls of one binding that its service has not answered yet; a further
+   * call is answered LimitExceeded by the gateway (default 10,000).
+   */
+  maxCallsInFlightPerBinding?: number;
   /** A link whose peer sends no Capability by then is closed with TimeoutError, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
   /**
@@ -81,6 +89,12 @@ export class Session {
   /** Unique in this process, e.g. `link-12`; names the session in actor ids and directory records. */
   readonly id = `link-${++sessionCount}`;
   readonly calls: CallTable;
+  /** `maxPendingCalls`, also the bound of the calls this side answers later (ServiceBinding). */
+  readonly maxPendingCalls: number;
+  /** `maxCallsInFlightPerBinding`, read by the gateway's routes from their client's session. */
+  readonly maxCallsInFlightPerBinding: number;
+  /** Calls received on this link that this side's bindings are answering later (a service's). */
+  callsBeingAnswered = 0;
   readonly stats: SessionStats = { framesIn: 0, framesOut: 0, unknownReplies: 0, strayFrames: 0 };
   private link: Link | undefined;
   private control: ControlChannel<Session> | undefined;
@@ -106,7 +120,9 @@ export class Session {
     options: SessionOptions = {},
     private readonly bind?: BindHandler<Session>,
   ) {
-    this.calls = new CallTable(options.maxPendingCalls ?? 100_000);
+    this.maxPendingCalls = options.maxPendingCalls ?? 100_000;
+    this.maxCallsInFlightPerBinding = options.maxCallsInFlightPerBinding ?? 10_000;
+    this.calls = new CallTable(this.maxPendingCalls);
     this.maxChannels = options.maxChannels ?? 65_536;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.outlivesLink = options.outlivesLink ?? false;
@@ -342,6 +358,11 @@ export class Session {
   /** True while the link has more bytes waiting to be written than its high-water mark. */
   get congested(): boolean {
     return this.link?.congested ?? false;
+  }
+
+  /** Bytes sent on this link and not yet written out (0 without a link). */
+  get bufferedBytes(): number {
+    return this.link?.bufferedBytes ?? 0;
   }
 
   /** Calls `handler` once the link is no longer congested. */
