@@ -14,10 +14,10 @@
  *
  * The route only moves frames and reports what happened at either end; the Forwarder actor decides what follows.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
+import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, LimitExceededError, toQiError, type QiError } from '../protocol/errors.js';
-import { frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
+import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
 import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { FanoutSubscriber, SignalFanout } from './signal-fanout.js';
@@ -168,11 +168,14 @@ export class ForwardingRoute implements FanoutSubscriber {
     this.listener?.(end);
   }
 
-  /** A call beyond the binding's bound of calls in flight: answered here, so it costs the service nothing. */
+  /**
+   * A call beyond the binding's bound of calls in flight: answered here, so it costs the service nothing, with a
+   * body encoded once (a client flooding calls past the bound must cost the gateway less than forwarding them).
+   */
   private refuse(frame: Uint8Array): void {
     this.refusedCalls++;
-    const limit = this.client.maxCallsInFlightPerBinding;
-    this.client.replyError(this.down, frameId(frame), frameObject(frame), frameAction(frame), new LimitExceededError(`too many calls in flight on this binding (limit ${limit})`));
+    const body = refusalBody(this.client.maxCallsInFlightPerBinding);
+    this.client.sendFrame(buildFrame(MessageType.Error, this.down, frameId(frame), frameObject(frame), frameAction(frame), body));
   }
 
   /** registerEvent / unregisterEvent from the client: answered here, through the fan-out. */
@@ -196,4 +199,14 @@ export class ForwardingRoute implements FanoutSubscriber {
       (err: unknown) => this.isInstalled && this.client.replyError(this.down, id, MAIN_OBJECT, action, toQiError(err)),
     );
   }
+}
+
+let refusal: { limit: number; body: Uint8Array } | undefined;
+
+/** The Error body answering a call past `limit` calls in flight, encoded once per limit. */
+function refusalBody(limit: number): Uint8Array {
+  if (refusal?.limit !== limit) {
+    refusal = { limit, body: encodeBody(new LimitExceededError(`too many calls in flight on this binding (limit ${limit})`).toBody()) };
+  }
+  return refusal.body;
 }

@@ -8,7 +8,7 @@
  * answered later are bounded per link, across its bindings, by the session's `maxPendingCalls`: a call arriving
  * when the link has that many is answered LimitExceeded without running.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
+import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
 import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
@@ -74,7 +74,8 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const action = frameAction(frame);
     const session = this.session;
     if (session.callsBeingAnswered >= session.maxPendingCalls) {
-      this.sendError(id, object, action, new LimitExceededError(`too many calls being answered on this link (limit ${session.maxPendingCalls})`));
+      this.object.stats.errors++;
+      session.sendFrame(buildFrame(MessageType.Error, this.channel, id, object, action, refusalBody(session.maxPendingCalls)));
       return;
     }
     let tracked = false;
@@ -251,6 +252,16 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     if (!entry) throw new NoSuchMemberError(`${this.object.name} has no property with id ${String(id)}`);
     return entry;
   }
+}
+
+let refusal: { limit: number; body: Uint8Array } | undefined;
+
+/** The Error body answering a call past `limit` calls being answered on a link, encoded once per limit. */
+function refusalBody(limit: number): Uint8Array {
+  if (refusal?.limit !== limit) {
+    refusal = { limit, body: encodeBody(new LimitExceededError(`too many calls being answered on this link (limit ${limit})`).toBody()) };
+  }
+  return refusal.body;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
