@@ -12,6 +12,13 @@ import { BaseLink } from './base-link.js';
 import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
 
+/**
+ * Frames queued in one tick past this make the link congested before the socket knows of them. Well above the
+ * socket's own mark (16 KiB): a window of small calls queues tens of KB per tick, and pausing its source each
+ * tick for that cost the gateway 40% of its throughput; one read answered with large replies is stopped after ~1 MiB.
+ */
+const QUEUED_HIGH_WATER_MARK = 1 << 20;
+
 /** How long a closing link waits for the peer to close its side before destroying the socket. */
 const END_GRACE_MS = 2_000;
 
@@ -19,12 +26,10 @@ export class TcpLink extends BaseLink {
   private readonly socket: net.Socket;
   private readonly decoder: FrameDecoder;
   private readonly onFrameBound = (frame: Uint8Array): void => this.deliver(frame);
-  private readonly highWaterMark: number;
 
   constructor(socket: net.Socket, remote: string, options: LinkOptions = {}) {
     super(remote, options);
     this.socket = socket;
-    this.highWaterMark = socket.writableHighWaterMark;
     this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
     socket.setNoDelay(true);
     socket.on('data', this.onData);
@@ -37,12 +42,12 @@ export class TcpLink extends BaseLink {
   }
 
   /**
-   * The socket needs a drain, or the frames queued this tick pass its high-water mark: those are written only on
-   * the next tick, and a tick that answers one read's worth of calls could queue megabytes before the socket
-   * reports anything. (Frames queued beyond the mark are written at once on flush, so a 'drain' follows.)
+   * The socket needs a drain, or the frames queued this tick pass QUEUED_HIGH_WATER_MARK: those are written only
+   * on the next tick, and a tick that answers one read's worth of calls could queue megabytes before the socket
+   * reports anything. (If the socket then takes them at once, the flush runs the drain handlers: BaseLink.)
    */
   override get congested(): boolean {
-    return this.socket.writableNeedDrain || this.queuedBytes >= this.highWaterMark;
+    return this.socket.writableNeedDrain || this.queuedBytes >= QUEUED_HIGH_WATER_MARK;
   }
 
   pause(): void {
