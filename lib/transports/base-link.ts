@@ -38,9 +38,9 @@ export abstract class BaseLink implements Link {
     this.room = this.maxBufferedBytes;
   }
 
-  /** Bytes sent but not yet written to the transport: queued here plus the transport's backlog. */
+  /** Bytes sent but not yet written out: queued here plus the transport's backlog; 0 once closed. */
   get bufferedBytes(): number {
-    return this.queuedBytes + this.backlog();
+    return this.isClosed ? 0 : this.queuedBytes + this.backlog();
   }
 
   get closed(): boolean {

@@ -48,6 +48,7 @@ export interface Link {
   /**
    * Bytes sent and not yet written out: frames still queued by the link plus what the transport buffers (a TCP
    * socket's `writableLength`, a WebSocket's `bufferedAmount`). What a peer that does not read costs this side.
+   * 0 once the link is closed.
    */
   readonly bufferedBytes: number;
   /** Calls `handler` once the link is no longer congested (at once if it is not). */
