@@ -6,6 +6,7 @@ import { MessageType } from '../lib/protocol/header.js';
 import { Session, type SessionOptions, type SessionRole } from '../lib/session/session.js';
 import { MemoryTransport, TransportRegistry } from '../lib/index.js';
 import { FakeTransport, type FakeLink } from '../lib/testing/index.js';
+import type { ListenOptions } from '../lib/transports/transport.js';
 
 /** Awaits `promise`, asserts it rejects with an instance of `type`, and returns the error. */
 export async function rejection<E extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
@@ -33,10 +34,15 @@ export async function eventually(condition: () => boolean, ms = 2_000, what = 'c
  * A session of `role` on a fake link whose far end the test plays (`peer`): the handshake is done, and every
  * frame the session sends arrives in `received`.
  */
-export async function fakeSession(role: SessionRole, options: SessionOptions = {}): Promise<{ session: Session; link: FakeLink; peer: FakeLink; received: Uint8Array[] }> {
+export async function fakeSession(
+  role: SessionRole,
+  options: SessionOptions = {},
+  /** Options of the accepting end's link (an acceptor session's own link), e.g. `maxBufferedBytes`. */
+  listenOptions: ListenOptions = {},
+): Promise<{ session: Session; link: FakeLink; peer: FakeLink; received: Uint8Array[] }> {
   const fake = new FakeTransport();
   const url = new URL(`fake://peer-${++fakeSessions}`);
-  await fake.listen(url, () => {});
+  await fake.listen(url, () => {}, listenOptions);
   const initiatorEnd = (await fake.connect(url)) as FakeLink;
   const [link, peer] = role === 'initiator' ? [initiatorEnd, initiatorEnd.peer!] : [initiatorEnd.peer!, initiatorEnd];
   const received: Uint8Array[] = [];

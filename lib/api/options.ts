@@ -15,8 +15,18 @@ export interface CommonOptions {
   maxBodySize?: number;
   /** Most channels (bindings) on one link (default 65,536). */
   maxChannels?: number;
-  /** Most calls one side may have in flight on one link (default 100,000). */
+  /**
+   * Most calls one side may have in flight on one link (default 100,000), and most calls a service answers later
+   * on one link (beyond, LimitExceeded).
+   */
   maxPendingCalls?: number;
+  /**
+   * Most bytes an accepted link may hold that its peer has not read; past it that link is closed with
+   * LimitExceeded (default 64 MiB, nats-server's `max_pending`).
+   */
+  maxBufferedBytes?: number;
+  /** A gateway forwards at most this many unanswered calls of one binding; further calls are answered LimitExceeded (default 1,000). */
+  maxCallsInFlightPerBinding?: number;
   /** How long a new link may take to complete its handshake, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
   /**
@@ -51,6 +61,8 @@ export function resolveOptions(options: CommonOptions) {
     maxBodySize: options.maxBodySize,
     maxChannels: options.maxChannels,
     maxPendingCalls: options.maxPendingCalls,
+    maxBufferedBytes: options.maxBufferedBytes,
+    maxCallsInFlightPerBinding: options.maxCallsInFlightPerBinding,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     heartbeat: options.heartbeat,
     authenticate: options.authenticate,

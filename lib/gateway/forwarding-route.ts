@@ -2,14 +2,23 @@
  * The forwarding entry of one binding: (client link, its channel) ⇄ (service link, its channel). A frame is
  * forwarded by rewriting its channel field in place and handing the same buffer to the other link; its body is
  * never decoded. Both ends relay every frame, answers included: the calls they carry are the client's, not the
- * gateway's. Backpressure: when the link written to is congested, the link read from is paused until it drains.
+ * gateway's.
+ *
+ * Backpressure falls on the client, the only source of work: while the service link is congested, the client link
+ * that sends it calls is paused; while the client's own link is congested (it does not read its replies), that
+ * client link is paused too, and the service link, which every client of the service shares, keeps being read.
+ * What a client that does not read still costs is bounded twice: its link closes itself with LimitExceeded past
+ * `maxBufferedBytes` (LinkHost), and a binding may have at most `maxCallsInFlightPerBinding` calls forwarded and
+ * not yet answered (counted here: Calls up less Reply/Error/Canceled down); a further call is answered
+ * LimitExceeded by the gateway, without reaching the service.
  *
  * The route only moves frames and reports what happened at either end; the Forwarder actor decides what follows.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
+import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
-import { BadArgumentsError, toQiError, UnauthorizedError, type QiError } from '../protocol/errors.js';
-import { frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
+import { BadArgumentsError, LimitExceededError, toQiError, UnauthorizedError, type QiError } from '../protocol/errors.js';
+import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
+import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { FanoutSubscriber, SignalFanout } from './signal-fanout.js';
 
@@ -48,6 +57,10 @@ class ServiceEnd implements ChannelEndpoint {
 export class ForwardingRoute implements FanoutSubscriber {
   framesUp = 0;
   framesDown = 0;
+  /** Calls forwarded to the service and not yet answered (bounded by the client session's limit). */
+  callsInFlight = 0;
+  /** Calls answered LimitExceeded here because `callsInFlight` was at its bound. */
+  refusedCalls = 0;
   /** Channel on the client link; assigned by `install`. */
   private down = 0;
   private listener: ((end: RouteEnd) => void) | undefined;
@@ -62,7 +75,7 @@ export class ForwardingRoute implements FanoutSubscriber {
     /** Where this route's signal subscriptions go: shared by every route to the same service on that link. */
     private readonly fanout: SignalFanout,
     /** Member ids the client may not call through this gateway (the directory's register and unregister). */
-    private readonly refused?: ReadonlySet<number>,
+    private readonly forbidden?: ReadonlySet<number>,
   ) {}
 
   /** The channel the client knows this binding by (0 until installed). */
@@ -107,16 +120,32 @@ export class ForwardingRoute implements FanoutSubscriber {
   }
 
   toJSON(): object {
-    return { down: this.down, up: this.up, client: this.client.id, service: this.service.id, framesUp: this.framesUp, framesDown: this.framesDown };
+    return {
+      down: this.down,
+      up: this.up,
+      client: this.client.id,
+      service: this.service.id,
+      framesUp: this.framesUp,
+      framesDown: this.framesDown,
+      callsInFlight: this.callsInFlight,
+      refusedCalls: this.refusedCalls,
+    };
   }
 
   /** @internal From the client's channel. */
   forwardUp(frame: Uint8Array): void {
-    if (isSubscriptionCall(frame)) {
-      this.subscription(frame);
-      return;
+    if (this.forbidden !== undefined && this.forbids(frame)) return;
+    if (frameType(frame) === MessageType.Call) {
+      if (frameAction(frame) <= ObjectAction.unregisterEvent && frameObject(frame) === MAIN_OBJECT) {
+        this.subscription(frame);
+        return;
+      }
+      if (this.callsInFlight >= this.client.maxCallsInFlightPerBinding) {
+        this.refuse(frame);
+        return;
+      }
+      this.callsInFlight++;
     }
-    if (this.refused !== undefined && this.refuses(frame)) return;
     setFrameChannel(frame, this.up);
     this.framesUp++;
     this.service.sendFrame(frame);
@@ -125,10 +154,16 @@ export class ForwardingRoute implements FanoutSubscriber {
 
   /** @internal From the service's channel. */
   forwardDown(frame: Uint8Array): void {
+    const type = frameType(frame);
+    // Each call is answered once: a Reply, an Error, or Canceled (a Cancel of a call already answered gets nothing).
+    if ((type === MessageType.Reply || type === MessageType.Error || type === MessageType.Canceled) && this.callsInFlight > 0) {
+      this.callsInFlight--;
+    }
     setFrameChannel(frame, this.down);
     this.framesDown++;
     this.client.sendFrame(frame);
-    throttle(this.client, this.service);
+    // A client that does not read its replies: stop reading its calls (never the service link, which others share).
+    throttle(this.client, this.client);
   }
 
   /** @internal Either end closed. */
@@ -136,15 +171,25 @@ export class ForwardingRoute implements FanoutSubscriber {
     this.listener?.(end);
   }
 
-  /** A call of a refused member is answered Unauthorized here (a post is dropped), never forwarded. */
-  private refuses(frame: Uint8Array): boolean {
+  /** A call of a forbidden member is answered Unauthorized here (a post is dropped), never forwarded. */
+  private forbids(frame: Uint8Array): boolean {
     const type = frameType(frame);
-    if ((type !== MessageType.Call && type !== MessageType.Post) || !this.refused!.has(frameAction(frame))) return false;
+    if ((type !== MessageType.Call && type !== MessageType.Post) || !this.forbidden!.has(frameAction(frame))) return false;
     if (type === MessageType.Call) {
       const error = new UnauthorizedError('clients of a gateway may not register or unregister services');
       this.client.replyError(this.down, frameId(frame), frameObject(frame), frameAction(frame), error);
     }
     return true;
+  }
+
+  /**
+   * A call beyond the binding's bound of calls in flight: answered here, so it costs the service nothing, with a
+   * body encoded once (a client flooding calls past the bound must cost the gateway less than forwarding them).
+   */
+  private refuse(frame: Uint8Array): void {
+    this.refusedCalls++;
+    const body = refusalBody(this.client.maxCallsInFlightPerBinding);
+    this.client.sendFrame(buildFrame(MessageType.Error, this.down, frameId(frame), frameObject(frame), frameAction(frame), body));
   }
 
   /** registerEvent / unregisterEvent from the client: answered here, through the fan-out. */
@@ -170,21 +215,12 @@ export class ForwardingRoute implements FanoutSubscriber {
   }
 }
 
-/** registerEvent / unregisterEvent from a client: the gateway answers these itself, through the fan-out. */
-function isSubscriptionCall(frame: Uint8Array): boolean {
-  return frameType(frame) === MessageType.Call && frameAction(frame) <= ObjectAction.unregisterEvent && frameObject(frame) === MAIN_OBJECT;
-}
+let refusal: { limit: number; body: Uint8Array } | undefined;
 
-/** Sources paused until some congested target drains; one drain handler per paused source, not per frame. */
-const throttled = new WeakSet<Session>();
-
-/** When `target` cannot take more, stop reading `source` until it can. */
-function throttle(target: Session, source: Session): void {
-  if (!target.congested || throttled.has(source)) return;
-  throttled.add(source);
-  source.pause();
-  target.onDrain(() => {
-    throttled.delete(source);
-    source.resume();
-  });
+/** The Error body answering a call past `limit` calls in flight, encoded once per limit. */
+function refusalBody(limit: number): Uint8Array {
+  if (refusal?.limit !== limit) {
+    refusal = { limit, body: encodeBody(new LimitExceededError(`too many calls in flight on this binding (limit ${limit})`).toBody()) };
+  }
+  return refusal.body;
 }

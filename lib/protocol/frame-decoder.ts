@@ -30,12 +30,20 @@ export class FrameDecoder {
   private state = READ_HEADER;
   /** Total length (header + body) of the frame being read, once its header has been checked. */
   private frameLength = 0;
+  /**
+   * While true, complete frames stay buffered instead of being handed out: the link's reader paused in the middle
+   * of a chunk (one TCP read holds ~1,600 small calls). `resume` hands them out.
+   */
+  paused = false;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   }
 
-  /** Bytes received but not yet part of a complete frame. A link closing with this > 0 was cut mid-frame. */
+  /**
+   * Bytes received and not yet handed out. A link closing with this > 0 and not paused was cut mid-frame; a paused
+   * decoder may also hold complete frames.
+   */
   get pendingBytes(): number {
     return this.bufferedBytes;
   }
@@ -46,15 +54,28 @@ export class FrameDecoder {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
+    this.run(onFrame);
+  }
+
+  /** Clears `paused` and hands out the complete frames held meanwhile, in order. */
+  resume(onFrame: (frame: Uint8Array) => void): void {
+    this.paused = false;
+    if (this.state === FAILED || this.bufferedBytes === 0) return;
+    this.run(onFrame);
+  }
+
+  private run(onFrame: (frame: Uint8Array) => void): void {
     try {
       for (;;) {
         if (this.state === READ_HEADER) {
           if (this.bufferedBytes < HEADER_SIZE) return;
           this.readHeader();
         } else {
-          if (this.bufferedBytes < this.frameLength) return;
-          onFrame(this.consume(this.frameLength));
+          if (this.bufferedBytes < this.frameLength || this.paused) return;
+          const frame = this.consume(this.frameLength);
+          // Before the handler, which may pause and resume this decoder (a nested run continues from here).
           this.state = READ_HEADER;
+          onFrame(frame);
         }
       }
     } catch (err) {

@@ -2,11 +2,17 @@
  * One client's binding to a service on one link: the endpoint of its channel. It answers Calls (the service's
  * methods and the reserved object actions), runs Posts, honours Cancels, and carries the binding's signal
  * subscriptions. User code runs here, outside any actor (DESIGN §4).
+ *
+ * A client that does not read its replies is not read either: after each answer, a congested link pauses the
+ * session until it drains (and the link closes itself with LimitExceeded past its `maxBufferedBytes`). The calls
+ * answered later are bounded per link, across its bindings, by the session's `maxPendingCalls`: a call arriving
+ * when the link has that many is answered LimitExceeded without running.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
+import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
-import { BadArgumentsError, CanceledError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
+import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
 import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
+import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { EventSink, ServedObject } from './served-object.js';
 import type { Property } from './members.js';
@@ -52,6 +58,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     this.object.dropSubscriber(this);
     const inflight = this.inflight;
     this.inflight = undefined;
+    if (inflight) this.session.callsBeingAnswered -= inflight.size;
     for (const controller of inflight?.values() ?? []) controller?.abort(new CanceledError('the binding ended'));
   }
 
@@ -65,6 +72,12 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const id = frameId(frame);
     const object = frameObject(frame);
     const action = frameAction(frame);
+    const session = this.session;
+    if (session.callsBeingAnswered >= session.maxPendingCalls) {
+      this.object.stats.errors++;
+      session.sendFrame(buildFrame(MessageType.Error, this.channel, id, object, action, refusalBody(session.maxPendingCalls)));
+      return;
+    }
     let tracked = false;
     let result: unknown;
     try {
@@ -105,12 +118,15 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
       this.session.reply(this.channel, id, object, action, value);
     } catch (err) {
       this.sendError(id, object, action, new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
+      return;
     }
+    throttle(this.session, this.session);
   }
 
   private sendError(id: number, object: number, action: number, error: QiError): void {
     this.object.stats.errors++;
     this.session.replyError(this.channel, id, object, action, error);
+    throttle(this.session, this.session);
   }
 
   private onPost(frame: Uint8Array): void {
@@ -139,6 +155,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     if (!this.inflight?.has(id)) return; // already answered: a late cancel is harmless
     const controller = this.inflight.get(id);
     this.inflight.delete(id);
+    this.session.callsBeingAnswered--;
     this.object.stats.canceled++;
     controller?.abort(new CanceledError('canceled by the caller'));
     this.session.send(MessageType.Canceled, this.channel, id, MAIN_OBJECT, 0, undefined);
@@ -162,12 +179,18 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
 
   /** Forgets a call that is being answered; false if it was canceled (its answer is then dropped). */
   private finish(id: number): boolean {
-    return this.inflight?.delete(id) ?? false;
+    if (!this.inflight?.delete(id)) return false;
+    this.session.callsBeingAnswered--;
+    return true;
   }
 
   /** Marks call `id` as in flight (the map is made on first use: many bindings never have a call pending). */
   private track(id: number): void {
-    (this.inflight ??= new Map()).set(id, null);
+    const inflight = (this.inflight ??= new Map());
+    const before = inflight.size;
+    inflight.set(id, null);
+    // A peer reusing an id in flight replaces that call: the link's count follows the map's size.
+    this.session.callsBeingAnswered += inflight.size - before;
   }
 
   private arguments(object: number, frame: Uint8Array): unknown[] {
@@ -230,6 +253,16 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     if (!entry) throw new NoSuchMemberError(`${this.object.name} has no property with id ${String(id)}`);
     return entry;
   }
+}
+
+let refusal: { limit: number; body: Uint8Array } | undefined;
+
+/** The Error body answering a call past `limit` calls being answered on a link, encoded once per limit. */
+function refusalBody(limit: number): Uint8Array {
+  if (refusal?.limit !== limit) {
+    refusal = { limit, body: encodeBody(new LimitExceededError(`too many calls being answered on this link (limit ${limit})`).toBody()) };
+  }
+  return refusal.body;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

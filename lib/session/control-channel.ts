@@ -35,6 +35,8 @@ export interface ControlSession<S> {
   readonly self: S;
   /** Frames received so far (on any link): the heartbeat only looks at whether it grew. */
   readonly framesIn: number;
+  /** False while this side paused reading for backpressure: silence it caused is no sign of a dead peer. */
+  readonly isReading: boolean;
   sendFrame(frame: Uint8Array): boolean;
   /** Sends a ping on channel 0 as one of this side's calls; its answer is settled like any other. */
   ping(): void;
@@ -68,7 +70,7 @@ export class ControlChannel<S> {
       clearTimeout(this.handshakeTimer);
       this.open = true;
       if (heartbeat && !link.inProcess) {
-        this.heartbeatTimer = new Heartbeat(link, heartbeat, () => session.framesIn, () => session.ping());
+        this.heartbeatTimer = new Heartbeat(link, heartbeat, () => (session.isReading ? session.framesIn : -1), () => session.ping());
       }
       session.opened(identity);
     });

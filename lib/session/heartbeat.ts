@@ -27,7 +27,7 @@ export class Heartbeat {
   constructor(
     private readonly link: Link,
     private readonly options: Required<HeartbeatOptions>,
-    /** Frames received so far: only whether it grew matters. */
+    /** Frames received so far (only whether it changed matters), or -1 while this side is not reading. */
     private readonly framesIn: () => number,
     private readonly ping: () => void,
   ) {
@@ -43,6 +43,11 @@ export class Heartbeat {
 
   private beat(): void {
     const framesIn = this.framesIn();
+    // Paused by this side (backpressure): what the peer sends waits unread, so its silence proves nothing.
+    if (framesIn < 0) {
+      this.silent = 0;
+      return;
+    }
     if (framesIn !== this.framesSeen) {
       this.framesSeen = framesIn;
       this.silent = 0;

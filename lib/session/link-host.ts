@@ -9,8 +9,17 @@ import { Session, type BindHandler, type SessionOptions } from './session.js';
 import type { QiError } from '../protocol/errors.js';
 import { FailedAttempts } from '../auth/failed-attempts.js';
 
+/** Default `maxBufferedBytes`: nats-server's `max_pending` (64 MiB), four of the largest frames (16 MiB bodies). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 << 20;
+
 export interface HostOptions extends SessionOptions {
   maxBodySize?: number;
+  /**
+   * Most bytes an accepted link may hold that its peer has not read (replies, events): past it that link is
+   * closed with LimitExceededError, and the peer's bindings end with it (default 64 MiB). A peer that does not
+   * read costs this side at most this much; the others are not slowed.
+   */
+  maxBufferedBytes?: number;
 }
 
 export interface HostEvents {
@@ -43,7 +52,7 @@ export class LinkHost {
 
   /** Listens on every URL; if one fails, those already opened are closed and the error is thrown. */
   async listen(urls: readonly string[]): Promise<string[]> {
-    const linkOptions = { maxBodySize: this.options.maxBodySize };
+    const linkOptions = { maxBodySize: this.options.maxBodySize, maxBufferedBytes: this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES };
     try {
       for (const endpoint of urls) {
         const { url, transport } = this.transports.resolve(endpoint);

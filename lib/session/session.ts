@@ -57,8 +57,18 @@ export type { BindHandler } from './control-channel.js';
 export interface SessionOptions {
   /** Maximum channels bound at once on this link (default 65,536). */
   maxChannels?: number;
-  /** Maximum calls this side may have in flight on this link (default 100,000). */
+  /**
+   * Maximum calls this side may have in flight on this link (default 100,000): calls it sent and has not had
+   * answered, and calls it is answering later (a service's methods returning promises), each counted apart.
+   */
   maxPendingCalls?: number;
+  /**
+   * A gateway forwards at most this many calls of one binding that its service has not answered yet; a further
+   * call is answered LimitExceeded by the gateway (default 1,000). The service answers a link's calls in order,
+   * so this many calls are what one client can put ahead of the others' (1,000 replies of 64 KiB are ~0.3 s of a
+   * service's time; 10,000 stalled other clients for 3 s, measured).
+   */
+  maxCallsInFlightPerBinding?: number;
   /** A link whose peer sends no Capability by then is closed with TimeoutError, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
   /** Liveness checks on every link but in-process ones (heartbeat.ts); `false` turns them off. */
@@ -93,6 +103,12 @@ export class Session {
   /** Unique in this process, e.g. `link-12`; names the session in actor ids and directory records. */
   readonly id = `link-${++sessionCount}`;
   readonly calls: CallTable;
+  /** `maxPendingCalls`, also the bound of the calls this side answers later (ServiceBinding). */
+  readonly maxPendingCalls: number;
+  /** `maxCallsInFlightPerBinding`, read by the gateway's routes from their client's session. */
+  readonly maxCallsInFlightPerBinding: number;
+  /** Calls received on this link that this side's bindings are answering later (a service's). */
+  callsBeingAnswered = 0;
   readonly stats: SessionStats = { framesIn: 0, framesOut: 0, unknownReplies: 0, strayFrames: 0 };
   private link: Link | undefined;
   private control: ControlChannel<Session> | undefined;
@@ -106,6 +122,7 @@ export class Session {
   private readonly auth: { authenticate?: Authenticator | undefined; failedAttempts?: FailedAttempts | undefined; credentials?: Credentials | undefined };
   private readonly outlivesLink: boolean;
   private peerIdentity: Identity | undefined;
+  private reading = true;
   private nextChannel = 1;
   private current: SessionState = 'detached';
   private closeReason: QiError | undefined;
@@ -121,18 +138,25 @@ export class Session {
     options: SessionOptions = {},
     private readonly bind?: BindHandler<Session>,
   ) {
-    this.calls = new CallTable(options.maxPendingCalls ?? 100_000);
+    this.maxPendingCalls = options.maxPendingCalls ?? 100_000;
+    this.maxCallsInFlightPerBinding = options.maxCallsInFlightPerBinding ?? 1_000;
+    this.calls = new CallTable(this.maxPendingCalls);
     this.maxChannels = options.maxChannels ?? 65_536;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.outlivesLink = options.outlivesLink ?? false;
     this.heartbeat = options.heartbeat === false ? false : { ...DEFAULT_HEARTBEAT, ...definedOnly(options.heartbeat) };
     this.auth = { authenticate: options.authenticate, failedAttempts: options.failedAttempts, credentials: options.credentials };
     const stats = this.stats;
+    // The control channel's face reads live fields through getters, whose `this` is the face itself.
+    const session = this;
     this.controlSession = {
       role,
       self: this,
       get framesIn() {
         return stats.framesIn;
+      },
+      get isReading() {
+        return session.reading;
       },
       ping: () => void this.controlCall(ControlAction.ping, undefined).catch(() => undefined),
       sendFrame: (frame) => this.sendFrame(frame),
@@ -376,6 +400,11 @@ export class Session {
     return this.link?.congested ?? false;
   }
 
+  /** Bytes sent on this link and not yet written out (0 without a link). */
+  get bufferedBytes(): number {
+    return this.link?.bufferedBytes ?? 0;
+  }
+
   /** Calls `handler` once the link is no longer congested. */
   onDrain(handler: () => void): void {
     if (this.link) this.link.onDrain(handler);
@@ -384,11 +413,18 @@ export class Session {
 
   /** Stops reading from the peer until `resume` (backpressure towards it). */
   pause(): void {
+    this.reading = false;
     this.link?.pause();
   }
 
   resume(): void {
+    this.reading = true;
     this.link?.resume();
+  }
+
+  /** False while this side has paused reading (the heartbeat does not count that silence against the peer). */
+  get isReading(): boolean {
+    return this.reading;
   }
 
   toJSON(): object {

@@ -31,10 +31,13 @@ export class FakeLink extends BaseLink {
   private readonly decoder: FrameDecoder;
   private paused = false;
   private backedUp = false;
+  /** Bytes written while congested: what a socket whose peer does not read would still hold. */
+  private heldBytes = 0;
   private inbox: Uint8Array[] = [];
+  private readonly onFrameBound = (frame: Uint8Array): void => this.deliver(frame);
 
   constructor(remote: string, options: LinkOptions = {}) {
-    super(remote);
+    super(remote, options);
     this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
   }
 
@@ -52,7 +55,7 @@ export class FakeLink extends BaseLink {
       return;
     }
     try {
-      this.decoder.push(bytes, (frame) => this.deliver(frame));
+      this.decoder.push(bytes, this.onFrameBound);
     } catch (err) {
       this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
     }
@@ -78,15 +81,23 @@ export class FakeLink extends BaseLink {
     return this.backedUp;
   }
 
-  /** From now on this end reports congestion (frames are still carried), as a socket whose peer stopped reading. */
+  /**
+   * From now on this end reports congestion (frames are still carried), as a socket whose peer stopped reading;
+   * what it writes meanwhile counts in `bufferedBytes` (and against `maxBufferedBytes`) until `drain`.
+   */
   congest(): void {
     this.backedUp = true;
   }
 
-  /** Ends the congestion: drain handlers run. */
+  /** Ends the congestion: `bufferedBytes` falls back to what is queued, and drain handlers run. */
   drain(): void {
     this.backedUp = false;
+    this.heldBytes = 0;
     this.drained();
+  }
+
+  protected override backlog(): number {
+    return this.heldBytes;
   }
 
   /** True while this end does not read (`pause`): what arrives waits. */
@@ -94,13 +105,20 @@ export class FakeLink extends BaseLink {
     return this.paused;
   }
 
+  /** Like a socket's: no frame is delivered after this, not even the rest of bytes already being decoded. */
   pause(): void {
     this.paused = true;
+    this.decoder.paused = true;
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    try {
+      this.decoder.resume(this.onFrameBound);
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
+    }
     for (const bytes of this.inbox.splice(0)) this.injectBytes(bytes);
   }
 
@@ -108,6 +126,7 @@ export class FakeLink extends BaseLink {
     const peer = this.peer;
     if (!peer || !this.wired) return;
     const bytes = frames.length === 1 ? frames[0]! : concat(frames);
+    if (this.backedUp) this.heldBytes += bytes.length;
     peer.injectBytes(bytes);
   }
 

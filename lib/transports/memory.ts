@@ -7,7 +7,7 @@ import { ClosedError, ConnectionLostError, type QiError } from '../protocol/erro
 import { nextTick } from '../next-tick.js';
 import { BaseLink } from './base-link.js';
 import { InProcessEndpoints } from './in-process-endpoints.js';
-import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from './transport.js';
+import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
 import { nanoid } from 'nanoid';
 
 class MemoryLink extends BaseLink {
@@ -17,9 +17,11 @@ class MemoryLink extends BaseLink {
   release: (() => void) | undefined;
   private paused = false;
   private inbox: Uint8Array[] = [];
+  /** Bytes of the frames in `inbox`: what the peer sent and this end has not read, so the peer's backlog. */
+  inboxBytes = 0;
 
-  constructor(remote: string) {
-    super(remote);
+  constructor(remote: string, options: LinkOptions = {}) {
+    super(remote, options);
   }
 
   pause(): void {
@@ -31,17 +33,14 @@ class MemoryLink extends BaseLink {
     this.paused = false;
     const frames = this.inbox;
     this.inbox = [];
+    this.inboxBytes = 0;
     this.receive(frames);
   }
 
   receive(frames: Uint8Array[]): void {
-    if (this.paused) {
-      for (const frame of frames) this.inbox.push(frame);
-      return;
-    }
     for (let i = 0; i < frames.length; i++) {
       if (this.paused) {
-        this.inbox.push(...frames.slice(i));
+        for (; i < frames.length; i++) this.hold(frames[i]!);
         return;
       }
       this.deliver(frames[i]!);
@@ -54,6 +53,16 @@ class MemoryLink extends BaseLink {
 
   protected writeFrames(frames: Uint8Array[]): void {
     this.peer?.receive(frames);
+  }
+
+  /** What this end sent that its peer has not read (it paused): counted against this end's limit. */
+  protected override backlog(): number {
+    return this.peer?.inboxBytes ?? 0;
+  }
+
+  private hold(frame: Uint8Array): void {
+    this.inbox.push(frame);
+    this.inboxBytes += frame.length;
   }
 
   protected closeTransport(_reason: QiError): void {
@@ -77,7 +86,7 @@ export class MemoryTransport implements Transport {
     if (options.signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
     const endpoint = this.endpoints.find(url);
     const client = new MemoryLink(`memory://${endpoint.name}`);
-    const server = new MemoryLink(`memory://client-${nanoid(6)}`);
+    const server = new MemoryLink(`memory://client-${nanoid(6)}`, endpoint.options);
     client.peer = server;
     server.peer = client;
     server.release = endpoint.accept(server);

@@ -16,6 +16,11 @@ export interface PeerCertificate {
 export interface LinkOptions {
   /** Largest frame body accepted from the peer, in bytes (default 16 MiB). */
   maxBodySize?: number;
+  /**
+   * Most bytes the link may hold that its peer has not read (queued, plus the socket's buffer): past it the link
+   * closes with LimitExceededError. Default: no limit (accepted links get one from their LinkHost).
+   */
+  maxBufferedBytes?: number;
 }
 
 export interface ConnectOptions extends LinkOptions {
@@ -53,9 +58,18 @@ export interface Link {
   close(reason?: QiError): void;
   /** True while the link has more bytes waiting to be written than its high-water mark. */
   readonly congested: boolean;
+  /**
+   * Bytes sent and not yet written out: frames still queued by the link plus what the transport buffers (a TCP
+   * socket's `writableLength`, a WebSocket's `bufferedAmount`). What a peer that does not read costs this side.
+   * 0 once the link is closed.
+   */
+  readonly bufferedBytes: number;
   /** Calls `handler` once the link is no longer congested (at once if it is not). */
   onDrain(handler: () => void): void;
-  /** Stops reading from the peer (backpressure towards it) until `resume`. */
+  /**
+   * Stops reading from the peer (backpressure towards it) until `resume`: no frame is delivered after `pause`
+   * returns, not even the rest of a chunk already read.
+   */
   pause(): void;
   resume(): void;
 }

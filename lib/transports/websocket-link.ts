@@ -42,7 +42,7 @@ export class WebSocketLink extends BaseLink {
     remote: string,
     options: LinkOptions = {},
   ) {
-    super(remote);
+    super(remote, options);
     const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     this.maxMessage = maxBodySize + HEADER_SIZE;
     this.decoder = new FrameDecoder({ maxBodySize });
@@ -59,8 +59,9 @@ export class WebSocketLink extends BaseLink {
     );
   }
 
+  /** Also when this tick's frames alone pass the mark (see TcpLink.congested). */
   override get congested(): boolean {
-    return this.socket.bufferedAmount > HIGH_WATER_MARK;
+    return this.socket.bufferedAmount > HIGH_WATER_MARK || this.queuedBytes > HIGH_WATER_MARK;
   }
 
   override onDrain(handler: () => void): void {
@@ -69,12 +70,26 @@ export class WebSocketLink extends BaseLink {
     if (this.congested && !this.drainTimer) this.watchDrain();
   }
 
+  /** Node's ws only: a browser cannot stop reading, so there frames keep coming (and are delivered). */
   pause(): void {
-    this.socket.pause?.();
+    if (!this.socket.pause) return;
+    this.decoder.paused = true;
+    this.socket.pause();
   }
 
   resume(): void {
+    if (!this.decoder.paused) return;
     this.socket.resume?.();
+    try {
+      this.decoder.resume(this.onFrameBound);
+      this.checkWholeMessages();
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
+    }
+  }
+
+  protected override backlog(): number {
+    return this.socket.bufferedAmount;
   }
 
   protected writeFrames(frames: Uint8Array[]): void {
@@ -107,12 +122,19 @@ export class WebSocketLink extends BaseLink {
       return;
     }
     try {
-      this.decoder.push(bytes, (frame) => this.deliver(frame));
-      if (this.decoder.pendingBytes > 0) throw new ProtocolError('a frame must not span WebSocket messages');
+      this.decoder.push(bytes, this.onFrameBound);
+      this.checkWholeMessages();
     } catch (err) {
       this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
     }
   }
+
+  /** What the decoder holds once it has handed out every frame must be nothing: a frame never spans messages. */
+  private checkWholeMessages(): void {
+    if (!this.decoder.paused && this.decoder.pendingBytes > 0) throw new ProtocolError('a frame must not span WebSocket messages');
+  }
+
+  private readonly onFrameBound = (frame: Uint8Array): void => this.deliver(frame);
 
   private watchDrain(): void {
     this.drainTimer = setTimeout(() => {

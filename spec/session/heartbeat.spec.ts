@@ -72,6 +72,20 @@ describe('heartbeats', () => {
     session.close();
   });
 
+  it('do not count against the peer the silence of a link this side paused (backpressure)', async () => {
+    const { session } = await fakeSession('acceptor', { heartbeat: { intervalMs: 1_000, maxMissed: 1 } });
+    session.pause();
+    for (let i = 0; i < 5; i++) {
+      clock.tick(1_000);
+      await settle();
+    }
+    expect(session.isOpen, 'a throttled peer is not a dead one').to.equal(true);
+    session.resume();
+    clock.tick(3_000);
+    await settle();
+    expect(session.isClosed, 'once reading again, a silent peer is dropped as usual').to.equal(true);
+  });
+
   it('are off on in-process links', async () => {
     const transports = new TransportRegistry([new MemoryTransport()]);
     const host = new LinkHost(transports, () => Promise.reject(new Error('no binds')), { heartbeat: { intervalMs: 100, maxMissed: 0 } });

@@ -5,15 +5,15 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../../lib/protocol/errors.js';
+import { ClosedError, ConnectionLostError, LimitExceededError, ProtocolError, TransportError, type QiError } from '../../lib/protocol/errors.js';
 import { encodeFrame, MessageType, readHeader, writeU32 } from '../../lib/protocol/header.js';
-import { FakeTransport } from '../../lib/testing/index.js';
+import { FakeLink, FakeTransport } from '../../lib/testing/index.js';
 import { MemoryTransport } from '../../lib/transports/memory.js';
 import { defaultTransports } from '../../lib/transports/defaults.js';
 import { TransportRegistry } from '../../lib/transports/registry.js';
 import { TcpTransport } from '../../lib/transports/tcp.js';
 import { WebSocketTransport } from '../../lib/transports/websocket.js';
-import type { Link, Listener, Transport } from '../../lib/transports/transport.js';
+import type { Link, Listener, ListenOptions, Transport } from '../../lib/transports/transport.js';
 import { eventually } from '../helpers.js';
 
 const frame = (id: number, size = 4): Uint8Array =>
@@ -25,10 +25,10 @@ interface Pair {
   listener: Listener;
 }
 
-async function pair(transport: Transport, listenUrl: string): Promise<Pair> {
+async function pair(transport: Transport, listenUrl: string, options?: ListenOptions): Promise<Pair> {
   let accept!: (link: Link) => void;
   const accepted = new Promise<Link>((resolve) => (accept = resolve));
-  const listener = await transport.listen(new URL(listenUrl), accept);
+  const listener = await transport.listen(new URL(listenUrl), accept, options);
   const client = await transport.connect(new URL(listener.url));
   return { client, server: await accepted, listener };
 }
@@ -96,6 +96,44 @@ for (const { name, make, url } of TRANSPORTS) {
       await p.listener.close();
       await eventually(() => lost !== undefined, 2_000, 'the client to see its link close');
       expect(lost).to.be.instanceOf(ConnectionLostError);
+    });
+
+    it('delivers nothing after pause(), not even the rest of one read, and the rest in order on resume()', async () => {
+      const atServer: number[] = [];
+      p.server.onFrame((f) => {
+        atServer.push(readHeader(f).id);
+        if (atServer.length === 1) p.server.pause();
+      });
+      for (let id = 1; id <= 50; id++) p.client.send(frame(id));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(atServer, 'the 49 frames that came in the same tick wait').to.deep.equal([1]);
+      p.server.resume();
+      await eventually(() => atServer.length === 50, 2_000, 'the frames held while paused');
+      expect(atServer).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    it('counts what its peer has not read in bufferedBytes, and closes past maxBufferedBytes with LimitExceededError', async function () {
+      this.timeout(10_000);
+      const limited = await pair(transport, url().replace('links-spec', 'links-spec-limited'), { maxBufferedBytes: 1 << 20 });
+      try {
+        let reason: QiError | undefined;
+        limited.server.onClose((r) => (reason = r));
+        limited.client.pause();
+        // A fake socket backs up only when told to; the others back up once the peer's buffers are full.
+        if (limited.server instanceof FakeLink) limited.server.congest();
+        let peak = 0;
+        for (let sent = 0; !reason && sent < 4_096; sent++) {
+          limited.server.send(frame(sent + 1, 64 << 10));
+          peak = Math.max(peak, limited.server.bufferedBytes);
+          if (sent % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(reason, 'the limited link to close').to.be.instanceOf(LimitExceededError);
+        expect(peak, 'what it held before closing').to.be.within(64 << 10, (1 << 20) + (64 << 10));
+        expect(limited.server.closed).to.equal(true);
+      } finally {
+        limited.client.close();
+        await limited.listener.close();
+      }
     });
 
     it('fails a connect to nothing with a TransportError naming the URL', async () => {
@@ -183,6 +221,15 @@ describe('TCP links', () => {
     p.server.resume();
     await eventually(() => drained, 5_000, 'the drain');
     await eventually(() => received === sends, 5_000, 'every frame to arrive');
+  });
+
+  it('is congested by one tick of frames past the high-water mark, and drains even if the socket takes them at once', async () => {
+    p.client.send(frame(1, 1 << 20));
+    expect(p.client.congested, 'queued, not yet written: the socket knows nothing of it yet').to.equal(true);
+    expect(p.client.bufferedBytes).to.be.at.least(1 << 20);
+    let drained = false;
+    p.client.onDrain(() => (drained = true));
+    await eventually(() => drained, 2_000, 'the drain');
   });
 
   it('gives up a connect when its signal aborts, with ClosedError', async () => {
