@@ -5,10 +5,11 @@
  * slows its producer instead of buffering.
  */
 import net from 'node:net';
-import { ClosedError, ConnectionLostError, ProtocolError, TransportError, type QiError } from '../protocol/errors.js';
+import { ClosedError, ConnectionLostError, ProtocolError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { joinAdjacent } from '../protocol/header.js';
 import { BaseLink } from './base-link.js';
+import { formatHost, serveSockets, whenConnected } from './sockets.js';
 import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
 
@@ -103,65 +104,13 @@ export class TcpTransport implements Transport {
 
   async connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
     const { host, port } = hostAndPort(url);
-    return new Promise<Link>((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) return reject(new ClosedError(`connect to ${url.href} aborted`));
-      const socket = net.connect({ host, port });
-      const cleanup = (): void => {
-        socket.off('connect', onConnect);
-        socket.off('error', onError);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onConnect = (): void => {
-        cleanup();
-        resolve(new TcpLink(socket, `tcp://${formatHost(host)}:${port}`, options));
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        socket.destroy();
-        reject(new TransportError(`cannot connect to ${url.href}: ${err.message}`));
-      };
-      const onAbort = (): void => {
-        cleanup();
-        socket.destroy();
-        reject(new ClosedError(`connect to ${url.href} aborted`));
-      };
-      socket.once('connect', onConnect);
-      socket.once('error', onError);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    if (options.signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
+    const socket = await whenConnected(net.connect({ host, port }), 'connect', url, options.signal);
+    return new TcpLink(socket, `tcp://${formatHost(host)}:${port}`, options);
   }
 
   async listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
-    const { host, port } = hostAndPort(url, { allowZeroPort: true });
-    const links = new Set<Link>();
-    const server = net.createServer((socket) => {
-      const remote = `tcp://${formatHost(socket.remoteAddress ?? 'unknown')}:${socket.remotePort ?? 0}`;
-      const link = new TcpLink(socket, remote, options);
-      links.add(link);
-      socket.once('close', () => links.delete(link));
-      onLink(link);
-    });
-    return new Promise<Listener>((resolve, reject) => {
-      server.once('error', (err) => reject(new TransportError(`cannot listen on ${url.href}: ${err.message}`)));
-      server.listen({ host, port }, () => {
-        const address = server.address() as net.AddressInfo;
-        let closing: Promise<void> | undefined;
-        resolve({
-          url: `tcp://${formatHost(address.address)}:${address.port}`,
-          close: () => {
-            closing ??= new Promise<void>((done) => {
-              server.close(() => done());
-              for (const link of links) link.close();
-            });
-            return closing;
-          },
-        });
-      });
-    });
+    const where = hostAndPort(url, { allowZeroPort: true });
+    return serveSockets<net.Socket>(net.createServer(), 'tcp', url, where, 'connection', (socket, remote) => new TcpLink(socket, remote, options), onLink);
   }
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }

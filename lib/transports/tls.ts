@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { ClosedError, TransportError } from '../protocol/errors.js';
 import { TcpLink } from './tcp.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, PeerCertificate, Transport } from './transport.js';
+import { serveSockets, whenConnected } from './sockets.js';
 import { hostAndPort } from './url.js';
 
 export interface TlsTransportOptions {
@@ -45,79 +46,30 @@ export class TlsTransport implements Transport {
 
   async connect(url: URL, options: ConnectOptions = {}): Promise<Link> {
     const { host, port } = hostAndPort(url);
-    const { signal } = options;
-    if (signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
-    return new Promise<Link>((resolve, reject) => {
-      const socket = tls.connect({
-        host,
-        port,
-        // SNI takes names only; an address is checked against the certificate's IP entries.
-        ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }),
-        ...this.secureContext(),
-        rejectUnauthorized: this.options.rejectUnauthorized ?? true,
-      });
-      const cleanup = (): void => {
-        socket.off('secureConnect', onConnect);
-        socket.off('error', onError);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onConnect = (): void => {
-        cleanup();
-        resolve(new TlsLink(socket, `tls://${url.host}`, options));
-      };
-      const onError = (err: Error): void => {
-        cleanup();
-        socket.destroy();
-        reject(new TransportError(`cannot connect to ${url.href}: ${err.message}`));
-      };
-      const onAbort = (): void => {
-        cleanup();
-        socket.destroy();
-        reject(new ClosedError(`connect to ${url.href} aborted`));
-      };
-      socket.once('secureConnect', onConnect);
-      socket.once('error', onError);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) throw new ClosedError(`connect to ${url.href} aborted`);
+    const connecting = tls.connect({
+      host,
+      port,
+      // SNI takes names only; an address is checked against the certificate's IP entries.
+      ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }),
+      ...this.secureContext(),
+      rejectUnauthorized: this.options.rejectUnauthorized ?? true,
     });
+    const socket = await whenConnected(connecting, 'secureConnect', url, options.signal);
+    return new TlsLink(socket, `tls://${url.host}`, options);
   }
 
   async listen(url: URL, onLink: (link: Link) => void, options: ListenOptions = {}): Promise<Listener> {
-    const { host, port } = hostAndPort(url, { allowZeroPort: true });
+    const where = hostAndPort(url, { allowZeroPort: true });
     if (!this.options.cert || !this.options.key) throw new TransportError(`cannot listen on ${url.href}: a TLS listener needs cert and key`);
-    const links = new Set<Link>();
-    const server = tls.createServer(
-      {
-        ...this.secureContext(),
-        requestCert: this.options.requestCert ?? false,
-        rejectUnauthorized: this.options.rejectUnauthorized ?? true,
-      },
-      (socket) => {
-        const address = socket.remoteAddress ?? 'unknown';
-        const link = new TlsLink(socket, `tls://${address.includes(':') ? `[${address}]` : address}:${socket.remotePort ?? 0}`, options);
-        links.add(link);
-        socket.once('close', () => links.delete(link));
-        onLink(link);
-      },
-    );
+    const server = tls.createServer({
+      ...this.secureContext(),
+      requestCert: this.options.requestCert ?? false,
+      rejectUnauthorized: this.options.rejectUnauthorized ?? true,
+    });
     // A failed TLS handshake (a client without an acceptable certificate) costs that socket only.
     server.on('tlsClientError', (_err, socket) => socket.destroy());
-    return new Promise<Listener>((resolve, reject) => {
-      server.once('error', (err) => reject(new TransportError(`cannot listen on ${url.href}: ${err.message}`)));
-      server.listen({ host, port }, () => {
-        const address = server.address() as { address: string; port: number };
-        let closing: Promise<void> | undefined;
-        resolve({
-          url: `tls://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
-          close: () => {
-            closing ??= new Promise<void>((done) => {
-              server.close(() => done());
-              for (const link of links) link.close();
-            });
-            return closing;
-          },
-        });
-      });
-    });
+    return serveSockets<TLSSocket>(server, 'tls', url, where, 'secureConnection', (socket, remote) => new TlsLink(socket, remote, options), onLink);
   }
 
   private secureContext(): tls.SecureContextOptions {
