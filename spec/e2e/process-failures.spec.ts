@@ -43,6 +43,20 @@ interface Calc {
   hang(): void;
 }
 
+/** The median of a client's round trips to `small` over `ms`, one call every 10 ms. */
+async function p50(call: () => Promise<unknown>, ms: number): Promise<{ p50: number; failed: number }> {
+  const samples: number[] = [];
+  let failed = 0;
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const started = performance.now();
+    await call().then(() => samples.push(performance.now() - started), () => failed++);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length / 2)] ?? Number.POSITIVE_INFINITY, failed };
+}
+
 describe('process faults, with real processes over TCP', function () {
   this.timeout(30_000);
   let directory: string;
@@ -89,6 +103,22 @@ describe('process faults, with real processes over TCP', function () {
     expect(calc.actor.getSnapshot().value).to.equal('bound');
     expect(failures.every((err) => err instanceof ConnectionLostError), 'calls in flight failed with ConnectionLost only').to.equal(true);
     expect(await calc.add(20, 22)).to.equal(42);
+    await kill(gateway.child);
+  });
+
+  it('keeps another client of a service fast while one client of it calls and never reads', async () => {
+    const port = String(await freePort());
+    const gateway = await start<{ gateway: string }>('gateway', directory, port);
+    connection = await connect(gateway.info.gateway);
+    const bulk = await connection.service('bulk');
+    const alone = await p50(() => bulk.with({ timeout: 2_000 }).call('small'), 1_000);
+    const slow = await start<{ slow: boolean }>('slow-client', gateway.info.gateway);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const meanwhile = await p50(() => bulk.with({ timeout: 2_000 }).call('small'), 3_000);
+    console.log(`      (another client's p50: ${alone.p50.toFixed(2)} ms alone, ${meanwhile.p50.toFixed(2)} ms beside the slow one)`);
+    expect(meanwhile.failed, 'no call of the other client timed out').to.equal(0);
+    expect(meanwhile.p50).to.be.below(Math.max(2 * alone.p50, 5));
+    await kill(slow.child);
     await kill(gateway.child);
   });
 
