@@ -27,6 +27,9 @@ export interface CommonOptions {
   maxBufferedBytes?: number;
   /** A gateway forwards at most this many unanswered calls of one binding; further calls are answered LimitExceeded (default 1,000). */
   maxCallsInFlightPerBinding?: number;
+  /** Most links a listening handle accepts at once (default 10,000), and from one remote host (default 1,024). */
+  maxLinks?: number;
+  maxLinksPerAddress?: number;
   /** How long a new link may take to complete its handshake, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
   /**
@@ -63,6 +66,8 @@ export function resolveOptions(options: CommonOptions) {
     maxPendingCalls: options.maxPendingCalls,
     maxBufferedBytes: options.maxBufferedBytes,
     maxCallsInFlightPerBinding: options.maxCallsInFlightPerBinding,
+    maxLinks: options.maxLinks,
+    maxLinksPerAddress: options.maxLinksPerAddress,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     heartbeat: options.heartbeat,
     authenticate: options.authenticate,

@@ -3,6 +3,8 @@
  * `maxFailures` within `windowMs`, an address is refused at once, without asking the authenticator, until the
  * window has passed. One per listening host (a Service, a Gateway), shared by all its links.
  */
+import { remoteHost } from '../transports/url.js';
+
 export interface FailedAttemptsOptions {
   /** Refusals tolerated per address within the window (default 10). */
   maxFailures?: number;
@@ -27,7 +29,7 @@ export class FailedAttempts {
   }
 
   failed(remote: string): void {
-    const address = addressOf(remote);
+    const address = remoteHost(remote);
     const entry = this.entry(remote);
     if (entry) entry.count++;
     else this.byAddress.set(address, { count: 1, since: Date.now() });
@@ -36,21 +38,12 @@ export class FailedAttempts {
   }
 
   private entry(remote: string): { count: number; since: number } | undefined {
-    const address = addressOf(remote);
+    const address = remoteHost(remote);
     const entry = this.byAddress.get(address);
     if (entry && Date.now() - entry.since > this.windowMs) {
       this.byAddress.delete(address);
       return undefined;
     }
     return entry;
-  }
-}
-
-/** The host part of a link's remote URL (its port changes with every connection). */
-function addressOf(remote: string): string {
-  try {
-    return new URL(remote).hostname || remote;
-  } catch {
-    return remote;
   }
 }

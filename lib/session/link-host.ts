@@ -5,8 +5,12 @@
  */
 import type { Link, Listener } from '../transports/transport.js';
 import type { TransportRegistry } from '../transports/registry.js';
+import { remoteHost } from '../transports/url.js';
 import { Session, type BindHandler, type SessionOptions } from './session.js';
-import type { QiError } from '../protocol/errors.js';
+import { buildMessage } from '../protocol/codec.js';
+import { CONTROL_CHANNEL } from '../protocol/control.js';
+import { LimitExceededError, type QiError } from '../protocol/errors.js';
+import { frameId, MessageType } from '../protocol/header.js';
 import { FailedAttempts } from '../auth/failed-attempts.js';
 
 /** Default `maxBufferedBytes`: nats-server's `max_pending` (64 MiB), four of the largest frames (16 MiB bodies). */
@@ -20,6 +24,10 @@ export interface HostOptions extends SessionOptions {
    * read costs this side at most this much; the others are not slowed.
    */
   maxBufferedBytes?: number;
+  /** Most links accepted at once (default 10,000); one more is refused with LimitExceeded. */
+  maxLinks?: number;
+  /** Most links accepted at once from one remote host (default 1,024; in-process links are not counted). */
+  maxLinksPerAddress?: number;
 }
 
 export interface HostEvents {
@@ -35,6 +43,8 @@ export class LinkHost {
   /** Refused authentications by remote address, for every link of this host. */
   private readonly failedAttempts: FailedAttempts | undefined;
   private closing: Promise<void> | undefined;
+  /** Accepted links by remote host, for `maxLinksPerAddress`. */
+  private readonly perAddress = new Map<string, number>();
 
   constructor(
     private readonly transports: TransportRegistry,
@@ -82,14 +92,52 @@ export class LinkHost {
       link.close();
       return;
     }
+    const address = link.inProcess ? undefined : remoteHost(link.remote);
+    const refusal = this.refusal(address);
+    if (refusal) {
+      this.refuse(link, refusal);
+      return;
+    }
+    if (address !== undefined) this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     // An acceptor's session ends with its link: a peer that comes back opens a new link and a new session.
     const session = new Session('acceptor', { ...this.options, failedAttempts: this.failedAttempts }, this.bind);
     this.sessions.add(session);
     session.onOpen(() => this.events.opened?.(session));
     session.onClosed((reason) => {
       this.sessions.delete(session);
+      if (address !== undefined) {
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(address, left);
+        else this.perAddress.delete(address);
+      }
       this.events.closed?.(session, reason);
     });
     session.attach(link);
+  }
+
+  /**
+   * Answers the peer's first frame (its Capability) with `error` and closes the link, so that its connect fails
+   * with that error rather than a bare close; a peer that says nothing is closed at the handshake deadline.
+   */
+  private refuse(link: Link, error: QiError): void {
+    const timer = setTimeout(() => link.close(error), this.options.handshakeTimeoutMs ?? 10_000);
+    timer.unref?.();
+    link.onClose(() => clearTimeout(timer));
+    link.onFrame((frame) => {
+      link.onFrame(() => {});
+      link.send(buildMessage(MessageType.Error, CONTROL_CHANNEL, frameId(frame), 0, 0, error.toBody()));
+      link.close();
+    });
+  }
+
+  /** Why a new link from `address` may not be accepted now, if it may not. */
+  private refusal(address: string | undefined): QiError | undefined {
+    const maxLinks = this.options.maxLinks ?? 10_000;
+    if (this.sessions.size >= maxLinks) return new LimitExceededError(`this endpoint accepts at most ${maxLinks} links`);
+    const perAddress = this.options.maxLinksPerAddress ?? 1_024;
+    if (address !== undefined && (this.perAddress.get(address) ?? 0) >= perAddress) {
+      return new LimitExceededError(`this endpoint accepts at most ${perAddress} links from one address`);
+    }
+    return undefined;
   }
 }

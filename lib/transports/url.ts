@@ -1,6 +1,15 @@
 /** Host and port of a tcp-like URL (tcp, ws, wss), checked, or a TransportError that names the URL. */
 import { TransportError } from '../protocol/errors.js';
 
+/** The host part of a link's remote URL (its port changes with every connection), or the whole string. */
+export function remoteHost(remote: string): string {
+  try {
+    return new URL(remote).hostname || remote;
+  } catch {
+    return remote;
+  }
+}
+
 export function hostAndPort(url: URL, { allowZeroPort = false } = {}): { host: string; port: number } {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!host) throw new TransportError(`missing host in '${url.href}'`);
