@@ -25,6 +25,16 @@ describe('the published package', function () {
     expect(testing).to.include.members(['FakeTransport', 'FakeLink', 'decodeFrames']);
   });
 
+  it('requires from CommonJS (Node >= 20.19 requires an ES module without top-level await)', () => {
+    const probe = spawnSync(
+      process.execPath,
+      ['--no-warnings', '-e', `const q = require('qimessaging'); const t = require('qimessaging/testing'); console.log(typeof q.connect, typeof t.FakeTransport);`],
+      { encoding: 'utf8' },
+    );
+    expect(probe.status, probe.stderr).to.equal(0);
+    expect(probe.stdout.trim()).to.equal('function function');
+  });
+
   it('bundles qimessaging/browser for a browser: nothing on its import path is Node-only', async () => {
     // platform 'browser' makes esbuild refuse node:* built-ins, so a Node import anywhere on the path fails this.
     const result = await build({ entryPoints: ['lib/browser.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
