@@ -10,7 +10,6 @@
 import { decodeMessageBody } from '../protocol/codec.js';
 import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObject } from '../protocol/control.js';
 import {
-  CanceledError,
   ClosedError,
   DirectoryUnavailableError,
   NoSuchMemberError,
@@ -25,6 +24,7 @@ import { frameAction, frameType, MessageType } from '../protocol/header.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import { memberIds, sharedMetaObject, type MemberRef } from '../session/shared-meta-objects.js';
 import { backoffDelay, type BackoffOptions } from '../session/backoff.js';
+import { abortError } from './abort-error.js';
 import { WaitingCalls } from './waiting-calls.js';
 
 const NO_MEMBERS: ReadonlyMap<string, MemberRef> = new Map();
@@ -331,11 +331,11 @@ export class ClientChannel implements ChannelEndpoint {
 
   private objectCall(action: number, args: unknown[], options: CallOptions = {}): Promise<unknown> {
     const { signal, timeout } = options;
-    if (signal?.aborted) return Promise.reject(new CanceledError('the call was canceled before it was sent'));
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'the call was canceled before it was sent'));
     const { id, result } = this.session.startCall(this.channelNumber, MAIN_OBJECT, action, args);
     if (!signal && timeout === undefined) return result;
     const cancel = (error: QiError): void => this.session.cancel(this.channelNumber, id, error);
-    const onAbort = (): void => cancel(new CanceledError('the call was canceled'));
+    const onAbort = (): void => cancel(abortError(signal!, 'the call was canceled'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = timeout === undefined ? undefined : setTimeout(() => cancel(new TimeoutError(`no answer within ${timeout} ms`)), timeout);
     const cleanUp = (): void => {

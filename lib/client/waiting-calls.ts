@@ -4,7 +4,8 @@
  * new one fails at once with LimitExceeded. Nothing waiting is ever sent twice: a call either waits here and is
  * sent once, or fails.
  */
-import { CanceledError, LimitExceededError, TimeoutError, type QiError } from '../protocol/errors.js';
+import { LimitExceededError, TimeoutError, type QiError } from '../protocol/errors.js';
+import { abortError } from './abort-error.js';
 
 interface Waiter {
   run(): void;
@@ -28,7 +29,7 @@ export class WaitingCalls {
     if (this.waiters.size >= this.max) {
       return Promise.reject(new LimitExceededError(`${this.max} calls already wait for this client to be bound again`));
     }
-    if (signal?.aborted) return Promise.reject(new CanceledError('the call was canceled before it was sent'));
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'the call was canceled before it was sent'));
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
@@ -46,7 +47,7 @@ export class WaitingCalls {
           reject(error);
         },
       };
-      const onAbort = (): void => waiter.fail(new CanceledError('the call was canceled while waiting for the connection'));
+      const onAbort = (): void => waiter.fail(abortError(signal!, 'the call was canceled while waiting for the connection'));
       const timer = timeout === undefined ? undefined : setTimeout(() => waiter.fail(new TimeoutError(`not sent within ${timeout} ms: the connection was still reconnecting`)), timeout);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);

@@ -229,7 +229,13 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
         const entry = this.property(args[0]);
         if (args.length !== 2) throw new BadArgumentsError('setProperty takes (propertyId, value)');
         if (entry.property.readOnly) throw new BadArgumentsError(`property ${entry.name} is read-only`);
-        entry.property.set(args[1]);
+        try {
+          entry.property.set(args[1]);
+        } catch (err) {
+          // The validator's refusal, said with the property's name (the property itself does not know it).
+          if (err instanceof BadArgumentsError) throw new BadArgumentsError(`property ${entry.name}: ${err.message}`);
+          throw err;
+        }
         return undefined;
       }
       case ObjectAction.properties:
