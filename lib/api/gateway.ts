@@ -3,7 +3,7 @@ import { ForwarderPool, type ForwarderActor } from '../../actors/forwarder-pool.
 import { gatewayMachine } from '../../actors/gateway.js';
 import { restoreError, startActor } from '../actor-runtime.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
-import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
+import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { resolveOptions, type CommonOptions } from './options.js';
@@ -15,7 +15,7 @@ export interface GatewayOptions extends CommonOptions {
   listen: string[];
   /**
    * When to try the directory again after its link was lost: exponential backoff with jitter, for ever (default
-   * from 100 ms doubling to 5 s, ±20%). Live bindings go on meanwhile; new binds fail with DirectoryUnavailable.
+   * from 100 ms doubling to 1 s, ±20%). Live bindings go on meanwhile; new binds fail with DirectoryUnavailable.
    */
   reconnect?: BackoffOptions;
   /** @deprecated The first delay of `reconnect` (`reconnect.initialDelayMs`). */
@@ -57,7 +57,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client) => forwarders.bind(name, client));
   const forwarders = new ForwarderPool(runtime, logger);
   const actor = startActor(gatewayMachine, {
-    input: { runtime, forwarders, listen: options.listen, backoff: backoffPolicy({ initialDelayMs: options.retryDelayMs, ...options.reconnect }) },
+    input: { runtime, forwarders, listen: options.listen, backoff: backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect }) },
     inspect,
     logger,
     systemId: 'gateway',

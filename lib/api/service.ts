@@ -2,7 +2,7 @@ import type { Actor } from 'xstate';
 import { serviceMachine } from '../../actors/service.js';
 import { restoreError, startActor } from '../actor-runtime.js';
 import { describeMembers } from '../service/meta-object.js';
-import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
+import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ServiceHost } from '../service/service-host.js';
 import type { ServiceStats } from '../service/served-object.js';
 import { ActorHandle } from './actor-handle.js';
@@ -16,7 +16,7 @@ export interface ServiceOptions extends CommonOptions {
   directory?: string;
   /**
    * When to register again after the directory link was lost: exponential backoff with jitter, for ever (default
-   * from 100 ms doubling to 5 s, ±20%). The service keeps serving direct clients meanwhile.
+   * from 100 ms doubling to 1 s, ±20%). The service keeps serving direct clients meanwhile.
    */
   reconnect?: BackoffOptions;
   /** @deprecated The first delay of `reconnect` (`reconnect.initialDelayMs`). */
@@ -81,7 +81,7 @@ export async function createService(name: string, implementation: object, option
       directory: options.directory ?? null,
       transports,
       dialOptions: limits,
-      backoff: backoffPolicy({ initialDelayMs: options.retryDelayMs, ...options.reconnect }),
+      backoff: backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect }),
     },
     inspect,
     logger,

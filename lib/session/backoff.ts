@@ -27,6 +27,12 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = {
   maxAttempts: Number.POSITIVE_INFINITY,
 };
 
+/**
+ * A service's and a gateway's directory link retries at most this far apart by default: the directory is usually
+ * on the same robot, a retry costs next to nothing, and its restart should be followed within about a second.
+ */
+export const ROBOT_SIDE_MAX_DELAY_MS = 1_000;
+
 /** The options with their defaults. */
 export function backoffPolicy(options: BackoffOptions = {}): Required<BackoffOptions> {
   return {

@@ -27,6 +27,7 @@ describe('a directory that restarts behind a gateway', () => {
       directory = await createServiceDirectory({ listen: ['memory://restart-sd'] });
       await eventually(() => gateway.actor.getSnapshot().matches('ready') && directory.services().some((s) => s.name === 'calc'), 3_000, 'the gateway and calc to be back');
       const backAfter = Date.now() - restarted;
+      console.log(`      (the gateway and the service were back ${backAfter} ms after the directory started again)`);
       const client = await connection.service<{ add(a: number, b: number): number }>('calc');
       expect(await client.add(2, 3)).to.equal(5);
       expect((await connection.services()).map((s) => s.name), 'the directory handle follows').to.include('calc');
