@@ -15,6 +15,7 @@ import {
   MemoryTransport,
   ServiceGoneError,
   signal,
+  TimeoutError,
   TransportError,
   TransportRegistry,
   type Connection,
@@ -117,6 +118,30 @@ describe('a connection that loses its link', () => {
       [3, 300],
     ]);
     expect(connection.actor.getSnapshot().value).to.equal('open');
+  });
+
+  it('gives up after maxAttempts failed dials: lost, and its clients end with ConnectionLost', async () => {
+    await connection.close();
+    connection = await connect('fake://calc', { transports, reconnect: { initialDelayMs: 100, factor: 1, jitter: 0, maxAttempts: 2 } });
+    const calc = await connection.service('calc');
+    await service.close();
+    await flush();
+    await clock.tickAsync(100); // dial 1, refused: nobody listens any more
+    await flush();
+    await clock.tickAsync(100); // dial 2, refused
+    await flush();
+    await clock.tickAsync(100);
+    await flush();
+    expect(connection.actor.getSnapshot().value).to.equal('lost');
+    expect(await calc.closed).to.be.instanceOf(ConnectionLostError);
+    service = await createService('calc', { add: (a: number, b: number) => a + b }, { transports, listen: ['fake://calc'] });
+  });
+
+  it('bounds connect() by its timeout while it retries a gateway that is not up', async () => {
+    const attempt = connect('fake://nobody', { transports, retry: true, timeout: 1_000, reconnect: { initialDelayMs: 100, jitter: 0 } });
+    const failure = rejection(attempt, TimeoutError);
+    await clock.tickAsync(1_000);
+    await failure;
   });
 
   it('stops on close() while reconnecting: the client ends with ClosedError, no more dials', async () => {

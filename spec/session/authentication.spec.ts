@@ -93,6 +93,13 @@ describe('authentication', () => {
     await rejection(connect('fake://who', { transports, credentials: wrong, reconnect: false }), UnauthorizedError);
   });
 
+  it('fails with Unauthorized when challenged without a function to answer, and refuses credentials that are not strings', async () => {
+    await serve(() => ({ challenge: { nonce: 'n' } }));
+    await rejection(connect('fake://who', { transports, credentials: { user: 'alice' }, reconnect: false }), UnauthorizedError);
+    const refused = await rejection(connect('fake://who', { transports, credentials: { user: 42 } as unknown as Record<string, string>, reconnect: false }), UnauthorizedError);
+    expect(refused.message).to.contain('map of strings');
+  });
+
   it('checks a user and password against a stored scrypt hash', async () => {
     await serve(passwordAuthenticator({ nao: { hash: await hashPassword('robot-password') } }));
     const connection = await connect('fake://who', { transports, credentials: { user: 'nao', password: 'robot-password' } });
