@@ -105,6 +105,41 @@ describe('FrameDecoder', () => {
     expect(decoder.pendingBytes).to.equal(30);
   });
 
+  it('keeps a large frame sent one byte per write in a few buffers, not a chunk per byte', () => {
+    const body = Array.from({ length: 1 << 20 }, (_, i) => i & 0xff);
+    const frame = frameOf(body);
+    const decoder = new FrameDecoder();
+    const frames: Uint8Array[] = [];
+    let mostChunks = 0;
+    for (let i = 0; i < frame.length; i++) {
+      decoder.push(frame.subarray(i, i + 1), (f) => frames.push(f));
+      mostChunks = Math.max(mostChunks, decoder.pendingChunks);
+    }
+    // 1 MiB in tails of 4 KiB doubling to 256 KiB: about ten buffers (it was one chunk per byte).
+    expect(mostChunks).to.be.at.most(12);
+    expect(frames).to.have.length(1);
+    expect(frames[0]).to.deep.equal(frame);
+  });
+
+  it('never writes over a frame it handed out as a view while small chunks keep arriving (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 40 }), (bodies, sizes) => {
+        const frames = bodies.map((body, i) => encodeFrame({ ...header, id: i }, body));
+        const stream = Uint8Array.from(frames.flatMap((f) => [...f]));
+        const decoder = new FrameDecoder();
+        const views: Uint8Array[] = [];
+        let at = 0;
+        for (let i = 0; at < stream.length; i++) {
+          const size = sizes.length > 0 ? sizes[i % sizes.length]! : 7;
+          decoder.push(Uint8Array.from(stream.subarray(at, at + size)), (f) => views.push(f));
+          at += size;
+        }
+        expect(views).to.deep.equal(frames);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses further input once it has failed', () => {
     const decoder = new FrameDecoder();
     expect(() => decoder.push(new Uint8Array(28).fill(0), () => {})).to.throw(ProtocolError);
