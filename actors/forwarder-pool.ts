@@ -11,7 +11,9 @@ import { startActor } from '../lib/actor-runtime.js';
 import type { Logger } from '../lib/diagnostics.js';
 import type { ForwarderGateway } from '../lib/gateway/gateway-runtime.js';
 import { ControlAction, type BindReply } from '../lib/protocol/control.js';
-import { ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
+import { ClosedError, ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
+import type { Identity } from '../lib/auth/authenticator.js';
+import type { BindAdmission } from '../lib/gateway/bind-admission.js';
 import type { Session } from '../lib/session/session.js';
 import { forwarderMachine, type BindAnswers } from './forwarder.js';
 
@@ -27,6 +29,7 @@ export class ForwarderPool implements BindAnswers {
 
   constructor(
     private readonly gateway: ForwarderGateway,
+    private readonly admission: BindAdmission,
     private readonly logger?: Logger,
   ) {}
 
@@ -35,15 +38,22 @@ export class ForwarderPool implements BindAnswers {
     this.owner = owner;
   }
 
-  bind(name: string, client: Session): Promise<BindReply> {
+  /** Answers a client's bind once its forwarder is active (or has ended), if the gateway admits it. */
+  async bind(name: string, client: Session, caller: Identity | undefined): Promise<BindReply> {
+    const release = await this.admission.admit(name, client, caller);
+    if (client.isClosed) {
+      release();
+      throw client.reason ?? new ClosedError('the client link closed');
+    }
     const bind = ++this.bindCount;
     const reply = new Promise<BindReply>((resolve, reject) => this.pending.set(bind, { resolve, reject }));
     const forwarder = startActor(forwarderMachine, {
-      input: { name, client, gateway: this.gateway, answers: this, bind },
+      input: { name, client, gateway: this.gateway, answers: this, bind, caller },
       parent: this.owner,
       systemId: `forwarder:${client.id}:${name}:${bind}`,
       logger: this.logger,
       onEnd: (ended, failed, error) => {
+        release();
         this.actors.delete(ended);
         if (failed) this.abandon(ended, error);
       },

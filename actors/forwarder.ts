@@ -13,7 +13,8 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { handOver, restoreError, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import { ForwardingRoute, type RouteEnd } from '../lib/gateway/forwarding-route.js';
 import type { ForwarderGateway } from '../lib/gateway/gateway-runtime.js';
-import { ControlAction, type BindReply, type MetaObject } from '../lib/protocol/control.js';
+import type { Identity } from '../lib/auth/authenticator.js';
+import { ControlAction, type BindReply, type BindRequest, type MetaObject } from '../lib/protocol/control.js';
 import { ServiceGoneError, type QiError } from '../lib/protocol/errors.js';
 import type { Session } from '../lib/session/session.js';
 import { sharedMetaObject } from '../lib/session/shared-meta-objects.js';
@@ -43,6 +44,8 @@ export interface ForwarderInput {
   answers: BindAnswers;
   /** This binding's number in `answers`. */
   bind: number;
+  /** Who the client is (its identity at this gateway), passed on to the service. */
+  caller: Identity | undefined;
 }
 
 export interface ForwarderContext extends ForwarderInput {
@@ -67,8 +70,10 @@ export const openServiceLink = fromPromise<Session, { gateway: ForwarderGateway;
   input.gateway.serviceSession(input.endpoints),
 );
 
-export const bindUpstream = fromPromise<BindReply, { service: Session; name: string }>(async ({ input, signal }) => {
-  const reply = (await input.service.controlCall(ControlAction.bind, { name: input.name })) as BindReply;
+export const bindUpstream = fromPromise<BindReply, { service: Session; name: string; caller: Identity | undefined }>(async ({ input, signal }) => {
+  // The client's identity goes with the bind; a service that trusts this gateway (the `gateway` role) reads it.
+  const request: BindRequest = { name: input.name, onBehalfOf: input.caller ?? null };
+  const reply = (await input.service.controlCall(ControlAction.bind, request)) as BindReply;
   // Abandoned while the service answered: release the channel it opened for us.
   return handOver(signal, reply, ({ channel }) => {
     input.service.controlCall(ControlAction.unbind, { channel }).catch(() => undefined);
@@ -184,7 +189,7 @@ export const forwarderMachine = setup({
         watchingClient,
         {
           src: 'bindUpstream',
-          input: ({ context }) => ({ service: context.service!, name: context.name }),
+          input: ({ context }) => ({ service: context.service!, name: context.name, caller: context.caller }),
           onDone: [
             { guard: 'clientHasRoom', target: 'active', actions: { type: 'storeBinding', params: ({ event }) => event.output } },
             {

@@ -18,6 +18,8 @@ export { signal, property, Signal, Property, type PropertyOptions } from './serv
 export { withContext, type CallContext, type ContextualMethod } from './service/meta-object.js';
 export { createService, Service, type ServiceOptions } from './api/service.js';
 export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
+export type { BindAuthorizer, BindRequestInfo } from './gateway/bind-admission.js';
+export { Role, hasRole } from './auth/roles.js';
 export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions } from './api/service-directory.js';
 export type { CommonOptions } from './api/options.js';
 export type { Authenticator, AuthMap, AuthResult, Credentials, Identity, PeerInfo } from './auth/authenticator.js';
@@ -29,6 +31,7 @@ export type { InspectOption } from './actor-runtime.js';
 export { FRAME_CHANNEL, LIFECYCLE_CHANNEL, type FrameMessage, type LifecycleMessage, type Logger } from './diagnostics.js';
 export type { ServiceRecord } from './directory/directory-client.js';
 export type { DirectoryService } from './directory/directory-service.js';
+export { onOwnHost, type Registrant, type RegistrationPolicy } from './directory/registration-policy.js';
 export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
 export * from './protocol/errors.js';
 export { MessageType, type FrameHeader } from './protocol/header.js';

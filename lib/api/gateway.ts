@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import { ForwarderPool, type ForwarderActor } from '../../actors/forwarder-pool.js';
 import { gatewayMachine } from '../../actors/gateway.js';
 import { restoreError, startActor } from '../actor-runtime.js';
+import { BindAdmission, type BindAuthorizer } from '../gateway/bind-admission.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ActorHandle } from './actor-handle.js';
@@ -20,6 +21,16 @@ export interface GatewayOptions extends CommonOptions {
   reconnect?: BackoffOptions;
   /** @deprecated The first delay of `reconnect` (`reconnect.initialDelayMs`). */
   retryDelayMs?: number;
+  /**
+   * Checked on every bind, before the directory is asked: `({ caller, service, remote }) => boolean`. `caller` is
+   * the client's identity at this gateway (its `authenticate` option). False or a throw refuses the bind with
+   * Unauthorized. Default: every client may bind every service.
+   */
+  authorize?: BindAuthorizer;
+  /** Most bindings one client link holds at once, binds in progress included (default 1,024; beyond, LimitExceeded). */
+  maxBindingsPerLink?: number;
+  /** Most bindings the links of one remote host hold at once (default 4,096; in-process links are not counted). */
+  maxBindingsPerAddress?: number;
 }
 
 /** A running Gateway: binds clients to services by name and forwards their frames. */
@@ -54,8 +65,13 @@ export class Gateway extends ActorHandle<typeof gatewayMachine> {
 /** Starts a Gateway: connects to the directory, listens, and resolves once ready. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
-  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client) => forwarders.bind(name, client));
-  const forwarders = new ForwarderPool(runtime, logger);
+  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client, caller) => forwarders.bind(name, client, caller));
+  const admission = new BindAdmission({
+    authorize: options.authorize,
+    maxBindingsPerLink: options.maxBindingsPerLink,
+    maxBindingsPerAddress: options.maxBindingsPerAddress,
+  });
+  const forwarders = new ForwarderPool(runtime, admission, logger);
   const actor = startActor(gatewayMachine, {
     input: { runtime, forwarders, listen: options.listen, backoff: backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect }) },
     inspect,

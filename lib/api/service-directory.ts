@@ -1,6 +1,7 @@
 import type { Actor } from 'xstate';
 import { serviceDirectoryMachine, type ServiceDirectoryActor } from '../../actors/service-directory.js';
 import { directoryMembers, DirectorySignals } from '../directory/directory-service.js';
+import type { RegistrationPolicy } from '../directory/registration-policy.js';
 import { restoreError, startActor } from '../actor-runtime.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import { ServiceHost } from '../service/service-host.js';
@@ -11,6 +12,12 @@ import { resolveOptions, type CommonOptions } from './options.js';
 export interface ServiceDirectoryOptions extends CommonOptions {
   /** Endpoints to listen on, e.g. `['memory://sd', 'tcp://127.0.0.1:0']`. */
   listen: string[];
+  /**
+   * Who may register, and which endpoints a record may name. Default: with `authenticate`, identities with the
+   * `service` role; without, anyone; and a remote registrant only endpoints on its own host (0.0.0.0 is replaced
+   * by its address), so that no one can make gateways dial another host.
+   */
+  registration?: RegistrationPolicy;
 }
 
 /** A running ServiceDirectory: the registry services register with and gateways look services up in. */
@@ -48,7 +55,7 @@ export async function createServiceDirectory(options: ServiceDirectoryOptions): 
   const { transports, inspect, logger, limits } = resolveOptions(options);
   let actor: ServiceDirectoryActor | undefined;
   const signals = new DirectorySignals();
-  const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => actor!, signals), transports, limits, {
+  const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => actor!, signals, { registration: options.registration ?? {}, authenticates: options.authenticate !== undefined }), transports, limits, {
     closed: (session) => actor?.send({ type: 'LINK.CLOSED', linkId: session.id }),
   });
   const started = startActor(serviceDirectoryMachine, { input: { host, listen: options.listen, signals }, inspect, logger, systemId: 'serviceDirectory' });

@@ -16,6 +16,7 @@ import { signal, type Signal } from '../service/members.js';
 import { memberTable, type MemberTable } from '../service/meta-object.js';
 import { DIRECTORY_NAME, type ServiceRecord } from './directory-client.js';
 import type { RegisteredService, RegistryActor } from './registry.js';
+import { admitRegistration, type RegistrationPolicy } from './registration-policy.js';
 
 /** The directory as a client sees it: `conn.service<DirectoryService>('ServiceDirectory')`. */
 export interface DirectoryService {
@@ -53,7 +54,13 @@ export const DIRECTORY_LIMITS = {
   maxServicesPerLink: 256,
 } as const;
 
-export function directoryMembers(actor: () => RegistryActor, signals: DirectorySignals): MemberTable {
+/** Who may register, and where: the directory's `registration` option, and whether it authenticates its peers. */
+export interface DirectoryPolicy {
+  registration: RegistrationPolicy;
+  authenticates: boolean;
+}
+
+export function directoryMembers(actor: () => RegistryActor, signals: DirectorySignals, policy: DirectoryPolicy = { registration: {}, authenticates: false }): MemberTable {
   const services = (): Record<string, RegisteredService> => actor().getSnapshot().context.services;
   const publicRecord = ({ id, name, endpoints }: RegisteredService): ServiceRecord => ({ id, name, endpoints });
   return memberTable(
@@ -63,14 +70,16 @@ export function directoryMembers(actor: () => RegistryActor, signals: DirectoryS
         name: 'register',
         arity: 2,
         usesContext: true,
-        invoke: ([name, endpoints], { session }) => {
-          if (typeof name !== 'string' || name === '' || !Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
+        invoke: ([name, requested], { session, identity }) => {
+          if (typeof name !== 'string' || name === '' || !Array.isArray(requested) || !requested.every((e) => typeof e === 'string')) {
             throw new BadArgumentsError('register expects (name: string, endpoints: string[])');
           }
-          checkRegistration(name, endpoints as string[], Object.values(services()), session.id);
+          checkRegistration(name, requested as string[], Object.values(services()), session.id);
+          const registrant = { identity, remote: session.remote, inProcess: session.isInProcess };
+          const endpoints = admitRegistration(policy.registration, policy.authenticates, registrant, name, requested as string[]);
           // The actor decides (its guard refuses a name in use, its action gives the id); this reports what it did.
           const before = Object.hasOwn(services(), name) ? services()[name] : undefined;
-          actor().send({ type: 'SERVICE.REGISTER', registration: { name, endpoints: endpoints as string[], linkId: session.id } });
+          actor().send({ type: 'SERVICE.REGISTER', registration: { name, endpoints, linkId: session.id } });
           const after = Object.hasOwn(services(), name) ? services()[name] : undefined;
           if (!after) throw new ClosedError('the directory is closing');
           if (after === before) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);

@@ -80,6 +80,11 @@ export interface MetaObject {
 
 export interface BindRequest {
   name: string;
+  /**
+   * The client a gateway binds for: its identity at the gateway, or null for an anonymous client. Honoured only
+   * from a peer the service trusts with the `gateway` role; see lib/auth/roles.ts.
+   */
+  onBehalfOf?: { user: string; roles?: readonly string[] } | null;
 }
 
 export interface BindReply {

@@ -14,8 +14,9 @@ export interface CallContext {
   /** Fires when the caller cancels the call or its timeout expires. */
   signal: AbortSignal;
   /**
-   * Who the caller's link authenticated as (the service's `authenticate` option), or undefined on a service
-   * without one. Through a gateway, this is the gateway's identity: the gateway authorizes its own clients.
+   * Who is calling: what the caller's link authenticated as (the service's `authenticate` option), or undefined
+   * on a service without one. Through a gateway the service trusts with the `gateway` role, the gateway's client
+   * (undefined if that client is anonymous); through any other gateway, the gateway itself.
    */
   identity: Identity | undefined;
 }

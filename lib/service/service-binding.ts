@@ -8,6 +8,7 @@
  * answered later are bounded per link, across its bindings, by the session's `maxPendingCalls`: a call arriving
  * when the link has that many is answered LimitExceeded without running.
  */
+import type { Identity } from '../auth/authenticator.js';
 import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
@@ -32,12 +33,13 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   /** The context of calls that cannot be canceled (posts) or whose method ignores its context. */
   private readonly plainContext: DispatchContext;
 
-  /** Opens a channel on `session` served by `object`. */
+  /** Opens a channel on `session` served by `object`, for `caller` (what its methods see as `context.identity`). */
   constructor(
     private readonly object: ServedObject,
     readonly session: Session,
+    private readonly caller: Identity | undefined,
   ) {
-    this.plainContext = { session, signal: NEVER_ABORTED, identity: session.identity };
+    this.plainContext = { session, signal: NEVER_ABORTED, identity: caller };
     this.channel = session.openChannel(this);
   }
 
@@ -166,7 +168,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const binding = this;
     return {
       session: this.session,
-      identity: this.session.identity,
+      identity: this.caller,
       get signal(): AbortSignal {
         const inflight = binding.inflight;
         let controller = inflight?.get(id);

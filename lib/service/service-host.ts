@@ -2,6 +2,7 @@
  * The data plane of a Service (and of the ServiceDirectory, which is a service): the listeners, the links they
  * accepted, and the answer to `bind(name)` on each link: a new channel served by the object.
  */
+import type { Identity } from '../auth/authenticator.js';
 import type { BindReply } from '../protocol/control.js';
 import { ServiceNotFoundError } from '../protocol/errors.js';
 import type { TransportRegistry } from '../transports/registry.js';
@@ -23,13 +24,13 @@ export class ServiceHost {
     events: HostEvents = {},
   ) {
     this.object = new ServedObject(members);
-    this.links = new LinkHost(transports, (requested, session) => this.bind(requested, session), options, events);
+    this.links = new LinkHost(transports, (requested, session, caller) => this.bind(requested, session, caller), options, events);
   }
 
   /** The accepting side's answer to `bind`; an unbind is answered by the session (the binding is told it closed). */
-  async bind(name: string, session: Session): Promise<BindReply> {
+  async bind(name: string, session: Session, caller: Identity | undefined): Promise<BindReply> {
     if (name !== this.name) throw new ServiceNotFoundError(`this endpoint serves '${this.name}', not '${name}'`);
-    const binding = new ServiceBinding(this.object, session);
+    const binding = new ServiceBinding(this.object, session, caller);
     return { channel: binding.channel, metaObject: this.object.metaObject };
   }
 

@@ -19,6 +19,7 @@ import {
 import { BadArgumentsError, ClosedError, errorFromBody, NoSuchMemberError, ProtocolError, TimeoutError, toQiError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameId, frameType, MessageType } from '../protocol/header.js';
 import type { Link } from '../transports/transport.js';
+import { callerOf } from '../auth/roles.js';
 import { Handshake, type HandshakeAuth, type SessionRole } from './handshake.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 
@@ -26,7 +27,8 @@ export type { SessionRole } from './handshake.js';
 export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 
 /** How an accepting side answers `bind(name)`: with the new channel and the service's meta-object. */
-export type BindHandler<S> = (name: string, session: S) => Promise<BindReply>;
+/** Answers a bind of service `name` on `session`, for `caller` (see `callerOf`: the peer, or a gateway's client). */
+export type BindHandler<S> = (name: string, session: S, caller: Identity | undefined) => Promise<BindReply>;
 
 /** What the control channel needs of the session it serves. */
 export interface ControlSession<S> {
@@ -46,6 +48,8 @@ export interface ControlSession<S> {
   closeChannel(channel: number, error: QiError): void;
   /** The handshake completed on this link; `identity` is the peer's, if it authenticated. */
   opened(identity: Identity | undefined): void;
+  /** Who the peer authenticated as, once the handshake is done. */
+  readonly identity: Identity | undefined;
 }
 
 export class ControlChannel<S> {
@@ -135,7 +139,7 @@ export class ControlChannel<S> {
     const request = (typeof body === 'object' && body !== null ? body : {}) as Partial<BindRequest & UnbindRequest>;
     if (action === ControlAction.bind) {
       if (typeof request.name !== 'string') return this.replyError(id, action, new BadArgumentsError('bind expects { name: string }'));
-      bind(request.name, this.session.self).then(
+      bind(request.name, this.session.self, callerOf(this.session.identity, request.onBehalfOf)).then(
         (reply) => this.reply(id, action, reply),
         (err: unknown) => this.replyError(id, action, toQiError(err)),
       );

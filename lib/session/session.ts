@@ -113,6 +113,7 @@ export class Session {
   private link: Link | undefined;
   private control: ControlChannel<Session> | undefined;
   private remoteAddress = '';
+  private linkInProcess = false;
   private readonly channels = new Map<number, ChannelEndpoint>();
   /** Endpoints of the previous link, waiting to be bound again. */
   private readonly suspended = new Set<ChannelEndpoint>();
@@ -158,6 +159,9 @@ export class Session {
       get isReading() {
         return session.reading;
       },
+      get identity() {
+        return session.peerIdentity;
+      },
       ping: () => void this.controlCall(ControlAction.ping, undefined).catch(() => undefined),
       sendFrame: (frame) => this.sendFrame(frame),
       settle: (frame, channel) => this.settle(frame, channel),
@@ -193,6 +197,11 @@ export class Session {
     return this.remoteAddress;
   }
 
+  /** True while (or if last) the link is in-process (`memory://`): not a remote host, not counted as one. */
+  get isInProcess(): boolean {
+    return this.linkInProcess;
+  }
+
   get channelCount(): number {
     return this.channels.size;
   }
@@ -206,6 +215,7 @@ export class Session {
     if (this.link) throw new Error(`session ${this.id} already has a link`);
     this.link = link;
     this.remoteAddress = link.remote;
+    this.linkInProcess = link.inProcess ?? false;
     this.current = 'handshaking';
     link.onFrame(this.onFrame);
     link.onClose((reason) => this.onLinkClosed(link, reason));

@@ -120,17 +120,18 @@ describe('authentication', () => {
   });
 
   it('lets a gateway present its credentials to its directory and services, and check its own clients', async () => {
-    const authenticate = tokenAuthenticator({ robot: { token: 'inside' }, app: { token: 'outside' } });
+    const authenticate = tokenAuthenticator({ robot: { token: 'inside', roles: ['service', 'gateway'] }, app: { token: 'outside' } });
     const robot = { user: 'robot', token: 'inside' };
-    const directory = await createServiceDirectory({ transports, listen: ['fake://sd'], authenticate });
+    // Fake links come from host `client`, not from the endpoints' hosts: let the service name its fake endpoint.
+    const directory = await createServiceDirectory({ transports, listen: ['fake://sd'], authenticate, registration: { allowEndpoint: () => true } });
     opened.push(directory);
     opened.push(await createService('who', whoami, { transports, listen: ['fake://who'], directory: directory.url, authenticate, credentials: robot }));
     const gateway = await createGateway({ transports, directory: directory.url, listen: ['memory://auth-gw'], authenticate, credentials: robot });
     opened.push(gateway);
     const connection = await connect('memory://auth-gw', { transports, credentials: { user: 'app', token: 'outside' } });
     opened.push(connection);
-    // The service sees the gateway's identity: the gateway answers for its own clients.
-    expect(await (await connection.service<typeof whoami>('who')).whoami()).to.equal('robot');
+    // The service trusts the gateway (its `gateway` role), so it sees the gateway's client.
+    expect(await (await connection.service<typeof whoami>('who')).whoami()).to.equal('app');
     await rejection(connect('memory://auth-gw', { transports, reconnect: false }), UnauthorizedError);
   });
 });
