@@ -27,6 +27,11 @@ export interface CommonOptions {
   maxBufferedBytes?: number;
   /** A gateway forwards at most this many unanswered calls of one binding; further calls are answered LimitExceeded (default 1,000). */
   maxCallsInFlightPerBinding?: number;
+  /**
+   * Most signal subscriptions a service keeps for one link, across its bindings (default 4,096; beyond,
+   * LimitExceeded). A gateway subscribes once per signal for all its clients.
+   */
+  maxSubscriptionsPerLink?: number;
   /** Most links a listening handle accepts at once (default 10,000), and from one remote host (default 1,024). */
   maxLinks?: number;
   maxLinksPerAddress?: number;
@@ -66,6 +71,7 @@ export function resolveOptions(options: CommonOptions) {
     maxPendingCalls: options.maxPendingCalls,
     maxBufferedBytes: options.maxBufferedBytes,
     maxCallsInFlightPerBinding: options.maxCallsInFlightPerBinding,
+    maxSubscriptionsPerLink: options.maxSubscriptionsPerLink,
     maxLinks: options.maxLinks,
     maxLinksPerAddress: options.maxLinksPerAddress,
     handshakeTimeoutMs: options.handshakeTimeoutMs,

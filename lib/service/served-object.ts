@@ -44,19 +44,29 @@ export class ServedObject {
     return this.members.metaObject;
   }
 
+  isSubscribed(sink: EventSink, memberId: number): boolean {
+    return this.subscribers.get(memberId)?.has(sink) ?? false;
+  }
+
   subscribe(sink: EventSink, memberId: number): void {
     let set = this.subscribers.get(memberId);
     if (!set) this.subscribers.set(memberId, (set = new Set()));
     set.add(sink);
   }
 
-  unsubscribe(sink: EventSink, memberId: number): void {
-    this.subscribers.get(memberId)?.delete(sink);
+  /** True if `sink` was subscribed to `memberId`. */
+  unsubscribe(sink: EventSink, memberId: number): boolean {
+    return this.subscribers.get(memberId)?.delete(sink) ?? false;
   }
 
-  /** Forgets every subscription of a binding that ended (a service has a handful of signals: one pass over them). */
-  dropSubscriber(sink: EventSink): void {
-    for (const set of this.subscribers.values()) set.delete(sink);
+  /**
+   * Forgets every subscription of a binding that ended (a service has a handful of signals: one pass over them),
+   * and says how many there were.
+   */
+  dropSubscriber(sink: EventSink): number {
+    let dropped = 0;
+    for (const set of this.subscribers.values()) if (set.delete(sink)) dropped++;
+    return dropped;
   }
 
   /** Stops serving the object's signals and properties (the service closed). */

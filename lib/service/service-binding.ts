@@ -57,7 +57,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   }
 
   onClosed(_error: QiError): void {
-    this.object.dropSubscriber(this);
+    this.session.subscriptions -= this.object.dropSubscriber(this);
     const inflight = this.inflight;
     this.inflight = undefined;
     if (inflight) this.session.callsBeingAnswered -= inflight.size;
@@ -208,6 +208,19 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     return method;
   }
 
+  /**
+   * Subscriptions are counted per link, across its bindings: each costs an Event frame per emission, and a link
+   * that binds many channels and subscribes each would multiply every emission (hole 5: 20,000 subscriptions of
+   * one link that never reads turned 24 KB of registrations into 368 MB).
+   */
+  private subscribe(memberId: number): void {
+    if (this.object.isSubscribed(this, memberId)) return;
+    const limit = this.session.maxSubscriptions;
+    if (this.session.subscriptions >= limit) throw new LimitExceededError(`too many subscriptions on this link (limit ${limit})`);
+    this.object.subscribe(this, memberId);
+    this.session.subscriptions++;
+  }
+
   private checkArity(method: MethodEntry, args: unknown[]): unknown[] {
     if (args.length !== method.arity) {
       throw new BadArgumentsError(`${method.name} takes ${method.arity} argument(s), got ${args.length}`);
@@ -220,9 +233,10 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const { members } = this.object;
     switch (action) {
       case ObjectAction.registerEvent:
-        return this.object.subscribe(this, this.eventId(args));
+        return this.subscribe(this.eventId(args));
       case ObjectAction.unregisterEvent:
-        return this.object.unsubscribe(this, this.eventId(args));
+        if (this.object.unsubscribe(this, this.eventId(args))) this.session.subscriptions--;
+        return undefined;
       case ObjectAction.metaObject:
         return members.metaObject;
       case ObjectAction.property:

@@ -69,6 +69,11 @@ export interface SessionOptions {
    * service's time; 10,000 stalled other clients for 3 s, measured).
    */
   maxCallsInFlightPerBinding?: number;
+  /**
+   * Most signal subscriptions a service keeps for one link, across its bindings (default 4,096); one more is
+   * answered LimitExceeded. A gateway subscribes once per signal for all its clients.
+   */
+  maxSubscriptionsPerLink?: number;
   /** A link whose peer sends no Capability by then is closed with TimeoutError, in ms (default 10,000). */
   handshakeTimeoutMs?: number;
   /** Liveness checks on every link but in-process ones (heartbeat.ts); `false` turns them off. */
@@ -109,6 +114,9 @@ export class Session {
   readonly maxCallsInFlightPerBinding: number;
   /** Calls received on this link that this side's bindings are answering later (a service's). */
   callsBeingAnswered = 0;
+  /** Signal subscriptions this side's bindings hold for the peer on this link (a service's). */
+  subscriptions = 0;
+  readonly maxSubscriptions: number;
   readonly stats: SessionStats = { framesIn: 0, framesOut: 0, unknownReplies: 0, strayFrames: 0 };
   private link: Link | undefined;
   private control: ControlChannel<Session> | undefined;
@@ -141,6 +149,7 @@ export class Session {
   ) {
     this.maxPendingCalls = options.maxPendingCalls ?? 100_000;
     this.maxCallsInFlightPerBinding = options.maxCallsInFlightPerBinding ?? 1_000;
+    this.maxSubscriptions = options.maxSubscriptionsPerLink ?? 4_096;
     this.calls = new CallTable(this.maxPendingCalls);
     this.maxChannels = options.maxChannels ?? 65_536;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
