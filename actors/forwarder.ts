@@ -12,6 +12,7 @@
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import { handOver, restoreError, summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import { ForwardingRoute, type RouteEnd } from '../lib/gateway/forwarding-route.js';
+import { readBindReply } from '../lib/protocol/bind-reply.js';
 import type { ForwarderGateway } from '../lib/gateway/gateway-runtime.js';
 import type { Identity } from '../lib/auth/authenticator.js';
 import { ControlAction, type BindReply, type BindRequest, type MetaObject } from '../lib/protocol/control.js';
@@ -73,7 +74,8 @@ export const openServiceLink = fromPromise<Session, { gateway: ForwarderGateway;
 export const bindUpstream = fromPromise<BindReply, { service: Session; name: string; caller: Identity | undefined }>(async ({ input, signal }) => {
   // The client's identity goes with the bind; a service that trusts this gateway (the `gateway` role) reads it.
   const request: BindRequest = { name: input.name, onBehalfOf: input.caller ?? null };
-  const reply = (await input.service.controlCall(ControlAction.bind, request)) as BindReply;
+  // The service may be anyone's: its reply is read like any stranger's bytes.
+  const reply = readBindReply(await input.service.controlCall(ControlAction.bind, request));
   // Abandoned while the service answered: release the channel it opened for us.
   return handOver(signal, reply, ({ channel }) => {
     input.service.controlCall(ControlAction.unbind, { channel }).catch(() => undefined);

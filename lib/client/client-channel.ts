@@ -8,12 +8,12 @@
  * Client actor) when it is suspended, bound again, and, once, when the binding ends.
  */
 import { decodeMessageBody } from '../protocol/codec.js';
+import { readBindReply } from '../protocol/bind-reply.js';
 import { ControlAction, MAIN_OBJECT, ObjectAction, type BindReply, type MetaObject } from '../protocol/control.js';
 import {
   ClosedError,
   DirectoryUnavailableError,
   NoSuchMemberError,
-  ProtocolError,
   ServiceGoneError,
   ServiceNotFoundError,
   TimeoutError,
@@ -102,7 +102,7 @@ export class ClientChannel implements ChannelEndpoint {
 
   /** Asks the far side of the link to bind `serviceName`; on success the channel routes to this object. */
   async bind(): Promise<BindReply> {
-    const reply = checkBindReply(await this.session.controlCall(ControlAction.bind, { name: this.serviceName }));
+    const reply = readBindReply(await this.session.controlCall(ControlAction.bind, { name: this.serviceName }));
     if (this.state === 'ended') {
       // Closed while the bind was under way: release the channel the far side just opened for us.
       this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
@@ -409,19 +409,4 @@ export class ClientChannel implements ChannelEndpoint {
     this.owner = undefined;
     owner?.ended(error);
   }
-}
-
-/** A bind reply comes from the peer: check its shape before a channel number or member id is trusted. */
-function checkBindReply(body: unknown): BindReply {
-  const reply = body as Partial<BindReply> | null;
-  const channel = reply?.channel;
-  const meta = reply?.metaObject;
-  const validChannel = typeof channel === 'number' && Number.isInteger(channel) && channel > 0 && channel <= 0xffffffff;
-  const validMembers = (list: unknown): boolean =>
-    Array.isArray(list) && list.every((m: { name?: unknown; id?: unknown }) => typeof m?.name === 'string' && Number.isInteger(m?.id));
-  const validMeta =
-    typeof meta === 'object' && meta !== null && validMembers(meta.methods) && validMembers(meta.signals) && validMembers(meta.properties) &&
-    meta.methods.every((m) => Number.isInteger(m.arity));
-  if (!validChannel || !validMeta) throw new ProtocolError('malformed bind reply', { reply: body });
-  return reply as BindReply;
 }
