@@ -53,8 +53,20 @@ export type SignalArgs<T, K> = IsUntyped<T> extends true ? unknown[] : K extends
 /** The value type of property K. */
 export type PropertyValue<T, K> = IsUntyped<T> extends true ? unknown : K extends keyof T ? (T[K] extends Property<infer V> ? V : never) : never;
 
-/** T's methods as async functions, for a typed client (none for an untyped one). */
+/**
+ * Every method of T as an async function: the type of `client.methods`. Complete: a method named like the client's
+ * own API (`on`, `close`, `call`, …) is here too. Untyped, any name may be asked for, and may be missing.
+ */
 export type RemoteMethods<T> =
   IsUntyped<T> extends true
-    ? unknown
+    ? { readonly [method: string]: (...args: unknown[]) => Promise<unknown> }
     : { readonly [K in MethodName<T>]: (...args: MethodArgs<T, K>) => Promise<MethodResult<T, K>> };
+
+/**
+ * The methods of T reachable straight on the client (`tts.say('hi')`): those whose names the client's own API
+ * (`Taken`) does not use. None for an untyped client.
+ */
+export type MethodShortcuts<T, Taken extends PropertyKey> =
+  IsUntyped<T> extends true
+    ? unknown
+    : { readonly [K in Exclude<MethodName<T>, Taken>]: (...args: MethodArgs<T, K>) => Promise<MethodResult<T, K>> };
