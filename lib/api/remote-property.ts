@@ -1,5 +1,8 @@
 import type { CallOptions, ClientChannel, SignalListener } from '../client/client-channel.js';
 
+/** A read-only property seen from a typed client: no `set` (a `ReadOnlyProperty` of the contract). */
+export type ReadOnlyRemoteProperty<V> = Omit<RemoteProperty<V>, 'set'>;
+
 /** A service's property seen from a client. Every change is also a signal of the same name. */
 export class RemoteProperty<V> {
   /** @internal Use `client.property(name)`. */

@@ -14,6 +14,7 @@ import type {
   PropertyName,
   PropertyValue,
   RemoteMethods,
+  RemotePropertyOf,
   SignalArgs,
   SignalName,
   UntypedService,
@@ -106,9 +107,12 @@ export class ServiceClient<T = UntypedService> extends ActorHandle<typeof client
     >;
   }
 
-  /** A property of the service: `get`, `set` and watch its changes with `on`. */
-  property<K extends PropertyName<T>>(name: K): RemoteProperty<PropertyValue<T, K>> {
-    return new RemoteProperty<PropertyValue<T, K>>(this.#channel, name, this.#options);
+  /**
+   * A property of the service: `get`, `set` and watch its changes with `on`. A read-only one (typed from a contract
+   * with `ReadOnlyProperty<V>`) has no `set` in the types; untyped, `set` rejects with BadArguments.
+   */
+  property<K extends PropertyName<T>>(name: K): RemotePropertyOf<T, K> {
+    return new RemoteProperty<PropertyValue<T, K>>(this.#channel, name, this.#options) as RemotePropertyOf<T, K>;
   }
 
   /** Unbinds: pending calls fail with ClosedError; the connection stays open for other clients. Idempotent. */
