@@ -10,6 +10,7 @@ setDefaultTransports(defaultTransports);
 
 export { connect, Connection, type ConnectOptions, type ClientOptions, type ReconnectOptions } from './api/connection.js';
 export type { Status } from './api/status.js';
+export type { SignalIterator } from './api/signal-iterator.js';
 export { ServiceClient, type ServiceProxy } from './api/service-client.js';
 export { RemoteProperty, type ReadOnlyRemoteProperty } from './api/remote-property.js';
 export type { Implementation, MethodImplementation } from './api/service-contract.js';

@@ -5,7 +5,7 @@ import type { MetaObject } from '../protocol/control.js';
 import { ActorHandle } from './actor-handle.js';
 import { endReason, onActorEnd } from './lifecycle.js';
 import { RemoteProperty } from './remote-property.js';
-import { signalIterator } from './signal-iterator.js';
+import { signalIterator, type SignalIterator } from './signal-iterator.js';
 import type {
   MethodArgs,
   MethodName,
@@ -99,10 +99,11 @@ export class ServiceClient<T = UntypedService> extends ActorHandle<typeof client
   /**
    * The emissions of a signal as an async iterator: `for await (const [word] of tts.signal('spoke')) …`. The loop
    * ends on `break`, normally after `close()`, and by throwing the reason when the binding ends otherwise
-   * (`ServiceGoneError`, `ConnectionLostError`).
+   * (`ServiceGoneError`, `ConnectionLostError`). Await its `ready` to know the subscription is in place:
+   * `const spoken = await tts.signal('spoke').ready`.
    */
-  signal<K extends SignalName<T>>(signal: K): AsyncIterableIterator<SignalArgs<T, K>> {
-    return signalIterator(this.#channel, signal, (listener) => onActorEnd(this.actor, () => listener(endReason(this.actor)))) as AsyncIterableIterator<
+  signal<K extends SignalName<T>>(signal: K): SignalIterator<SignalArgs<T, K>> {
+    return signalIterator(this.#channel, signal, (listener) => onActorEnd(this.actor, () => listener(endReason(this.actor)))) as unknown as SignalIterator<
       SignalArgs<T, K>
     >;
   }
