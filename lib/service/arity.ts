@@ -8,8 +8,6 @@
  * TypeScript marks optional (`lang?: string`) is a plain one once compiled, so no scan can see it: declare it with
  * `withArity({ min: 1 }, fn)`, or give it a default (`lang = 'en'`), which the scan sees.
  */
-import type { ContextualMethod } from './meta-object.js';
-
 export interface Arity {
   /** The fewest arguments a call may carry. */
   min: number;
@@ -20,7 +18,13 @@ export interface Arity {
 const DECLARED = Symbol('qimessaging.arity');
 
 /** The argument counts a caller may pass to `F` (its context excluded for a `withContext` method). */
-type ArgCount<F> = F extends ContextualMethod<infer A, infer _R> ? A['length'] : F extends (...args: infer A) => unknown ? A['length'] : never;
+type ArgCount<F> = F extends { readonly withContext: true }
+  ? F extends (context: never, ...args: infer A) => unknown
+    ? A['length']
+    : never
+  : F extends (...args: infer A) => unknown
+    ? A['length']
+    : never;
 
 /**
  * Declares how many arguments a method accepts, where its source cannot say: TypeScript's optional parameters

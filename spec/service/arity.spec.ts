@@ -28,6 +28,9 @@ export function typeChecks(): void {
   withArity({ min: 0, max: null }, (...xs: string[]) => xs);
   // @ts-expect-error a minimum the types do not accept: `text` is required
   withArity({ min: 0 }, (text: string, lang?: string) => [text, lang]);
+  withArity({ min: 1 }, withContext((_context, text: string, lang?: string) => [text, lang]));
+  // @ts-expect-error the context of a withContext method is not counted
+  withArity({ min: 2, max: 3 }, withContext((_context, text: string, lang?: string) => [text, lang]));
   // @ts-expect-error a maximum beyond the parameters
   withArity({ min: 1, max: 3 }, (text: string, lang?: string) => [text, lang]);
 }
