@@ -17,8 +17,11 @@ setDefaultTransports(() => new TransportRegistry([new BrowserWebSocketTransport(
 
 export { connect, Connection, type ConnectOptions, type ClientOptions } from './api/connection.js';
 export { ServiceClient, type ServiceProxy } from './api/service-client.js';
-export { RemoteProperty } from './api/remote-property.js';
+export { RemoteProperty, type ReadOnlyRemoteProperty } from './api/remote-property.js';
+export type { Implementation, MethodImplementation } from './api/service-contract.js';
 export type { CallOptions } from './client/client-channel.js';
+export type { SignalIterator } from './api/signal-iterator.js';
+export type { Signal, Property, ReadOnlyProperty } from './service/members.js';
 export type * from './api/service-types.js';
 export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
 export * from './protocol/errors.js';

@@ -10,12 +10,15 @@ setDefaultTransports(defaultTransports);
 
 export { connect, Connection, type ConnectOptions, type ClientOptions, type ReconnectOptions } from './api/connection.js';
 export type { Status } from './api/status.js';
+export type { SignalIterator } from './api/signal-iterator.js';
 export { ServiceClient, type ServiceProxy } from './api/service-client.js';
-export { RemoteProperty } from './api/remote-property.js';
+export { RemoteProperty, type ReadOnlyRemoteProperty } from './api/remote-property.js';
+export type { Implementation, MethodImplementation } from './api/service-contract.js';
 export type { CallOptions } from './client/client-channel.js';
 export type * from './api/service-types.js';
-export { signal, property, Signal, Property, type PropertyOptions } from './service/members.js';
+export { signal, property, Signal, Property, type PropertyOptions, type ReadOnlyProperty } from './service/members.js';
 export { withContext, type CallContext, type ContextualMethod } from './service/meta-object.js';
+export { withArity } from './service/arity.js';
 export { createService, Service, type ServiceOptions } from './api/service.js';
 export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
 export type { BindAuthorizer, BindRequestInfo } from './gateway/bind-admission.js';

@@ -7,8 +7,10 @@ import { watchStatus, type Status } from './status.js';
 export abstract class ActorHandle<TLogic extends AnyActorLogic> {
   /** The actor behind this handle, for the inspector or to embed in your own actor system. */
   readonly actor: Actor<TLogic>;
-  private closing: Promise<void> | undefined;
-  private ending: Promise<QiError | undefined> | undefined;
+  // #private, not `private`: a ServiceClient's method shortcuts skip every name the client has at run time, and
+  // these must not be among them, since its type (keyof) does not show them.
+  #closing: Promise<void> | undefined;
+  #ending: Promise<QiError | undefined> | undefined;
 
   protected constructor(actor: Actor<TLogic>) {
     this.actor = actor;
@@ -16,8 +18,8 @@ export abstract class ActorHandle<TLogic extends AnyActorLogic> {
 
   /** Closes this handle and everything it owns; resolves once its actor has stopped. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
-    return this.closing;
+    this.#closing ??= this.shutDown();
+    return this.#closing;
   }
 
   /**
@@ -25,8 +27,8 @@ export abstract class ActorHandle<TLogic extends AnyActorLogic> {
    * by its owner. Never rejects.
    */
   get closed(): Promise<QiError | undefined> {
-    this.ending ??= new Promise((resolve) => onActorEnd(this.actor, () => resolve(endReason(this.actor))));
-    return this.ending;
+    this.#ending ??= new Promise((resolve) => onActorEnd(this.actor, () => resolve(endReason(this.actor))));
+    return this.#ending;
   }
 
   /**

@@ -2,11 +2,12 @@ import type { Actor } from 'xstate';
 import { clientMachine } from '../../actors/client.js';
 import { connectionMachine } from '../../actors/connection.js';
 import { restoreError, startActor } from '../actor-runtime.js';
+import { abortError } from '../client/abort-error.js';
 import { ClientChannel } from '../client/client-channel.js';
 import type { Logger } from '../diagnostics.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import type { DirectoryService } from '../directory/directory-service.js';
-import { CanceledError, ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
+import { ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
 import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
 import { Session } from '../session/session.js';
 import { ActorHandle } from './actor-handle.js';
@@ -38,7 +39,10 @@ export interface ReconnectOptions extends BackoffOptions {
 }
 
 export interface ConnectOptions extends CommonOptions {
-  /** Aborting gives up the attempt: the link being opened is closed and `connect` rejects with ClosedError. */
+  /**
+   * Aborting gives up the attempt: the link being opened is closed and `connect` rejects with CanceledError, or
+   * TimeoutError when the signal timed out (`AbortSignal.timeout(ms)`), as a call does.
+   */
   signal?: AbortSignal;
   /**
    * How to come back after the link is lost: exponential backoff with jitter (default: from 100 ms, doubling, at
@@ -137,7 +141,8 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
 
   /**
    * Resolves with the service's record once it is registered (at once if it is). Rejects with CanceledError when
-   * `signal` aborts, TimeoutError after `timeout` ms, or the error that ends the connection.
+   * `signal` aborts, TimeoutError after `timeout` ms or when `signal` times out, or the error that ends the
+   * connection.
    */
   async waitForService(name: string, options: { signal?: AbortSignal; timeout?: number } = {}): Promise<ServiceRecord> {
     const directory = await this.directory();
@@ -164,7 +169,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       const onAdded = (added: string): void => {
         if (added === name) lookUp();
       };
-      const onAbort = (): void => settle(() => reject(new CanceledError(`stopped waiting for ${name}`)));
+      const onAbort = (): void => settle(() => reject(abortError(options.signal!, `stopped waiting for ${name}`)));
       // The directory binding ending (connection lost, directory gone) ends the wait with its error.
       const ended = (): void => settle(() => reject(restoreError(directory.actor.getSnapshot().context.error, 'the directory binding ended')));
       const stopWatching = onActorEnd(directory.actor, ended);
@@ -231,6 +236,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   });
   if (!snapshot.matches('open')) {
     if (timedOut) throw new TimeoutError(`could not connect to ${url} within ${timeout} ms`, snapshot.context.error ?? undefined);
+    if (options.signal?.aborted) throw abortError(options.signal, `connect to ${url} was canceled`);
     if (snapshot.matches('closed')) throw new ClosedError(`connection to ${url} aborted`);
     throw restoreError(snapshot.context.error, `could not connect to ${url}`);
   }

@@ -7,7 +7,10 @@ import type { TransportRegistry } from '../transports/registry.js';
 import { platformTransports } from './platform-defaults.js';
 
 export interface CommonOptions {
-  /** The transports to use by URL scheme; default: the platform's (on Node: memory, tcp and ws). */
+  /**
+   * The transports to use by URL scheme; default: the platform's (on Node `defaultTransports()`: memory, tcp, ws,
+   * and tls for connecting with the system's CAs; in a browser, ws and wss).
+   */
   transports?: TransportRegistry;
   /** An XState inspection observer (e.g. `@statelyai/inspect`'s `inspector.inspect`). Off unless given. */
   inspect?: InspectOption;

@@ -8,6 +8,7 @@ import type { ServiceStats } from '../service/served-object.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { resolveOptions, type CommonOptions } from './options.js';
+import type { Implementation } from './service-contract.js';
 
 export interface ServiceOptions extends CommonOptions {
   /** Endpoints to listen on; default one private `memory://` endpoint. Use `tcp://127.0.0.1:0` for an ephemeral port. */
@@ -64,13 +65,19 @@ export class Service extends ActorHandle<typeof serviceMachine> {
 
 /**
  * Serves `implementation` as the service `name`: listens, registers with the directory when one is given, and
- * resolves once ready. Rejects with `ServiceAlreadyRegisteredError` if a live service has that name.
+ * resolves once ready. Rejects with `ServiceAlreadyRegisteredError` if a live service has that name. Give the
+ * service's contract, an interface shared with its clients, to have `implementation` checked against it:
+ * `createService<Motion>('motion', impl)` (see `Implementation`).
  *
  * ```ts
  * const calc = await createService('calc', { add: (a: number, b: number) => a + b }, { directory: 'memory://sd' });
  * ```
  */
-export async function createService(name: string, implementation: object, options: ServiceOptions = {}): Promise<Service> {
+export async function createService<Contract extends object = never>(
+  name: string,
+  implementation: [Contract] extends [never] ? object : Implementation<Contract>,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
   const host = new ServiceHost(name, describeMembers(name, implementation), transports, limits);
   const actor = startActor(serviceMachine, {

@@ -43,10 +43,18 @@ export function readMetaObject(value: unknown): MetaObject {
 
 function readMethod(value: unknown): MetaMethod {
   const member = readMember(value);
-  const { arity } = value as { arity?: unknown };
-  if (typeof arity !== 'number' || !Number.isInteger(arity) || arity < 0 || arity > META_OBJECT_LIMITS.maxArity) throw malformed(`bad arity of ${member.name}`);
-  return { ...member, arity };
+  const { arity, maxArity, variadic } = value as { arity?: unknown; maxArity?: unknown; variadic?: unknown };
+  if (!isArity(arity)) throw malformed(`bad arity of ${member.name}`);
+  const method: MetaMethod = { ...member, arity };
+  if (maxArity !== undefined) {
+    if (!isArity(maxArity) || maxArity < arity) throw malformed(`bad maxArity of ${member.name}`);
+    method.maxArity = maxArity;
+  }
+  if (variadic === true) method.variadic = true;
+  return method;
 }
+
+const isArity = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= META_OBJECT_LIMITS.maxArity;
 
 function readMember(value: unknown): { id: number; name: string } {
   if (typeof value !== 'object' || value === null) throw malformed('a member is not an object');

@@ -55,8 +55,12 @@ export function localCapability(): CapabilityBody {
 export interface MetaMethod {
   id: number;
   name: string;
-  /** The number of arguments a call must carry. */
+  /** The fewest arguments a call must carry (all of them when `maxArity` and `variadic` are absent). */
   arity: number;
+  /** The most a call may carry, when more than `arity` (optional and default parameters). */
+  maxArity?: number;
+  /** Present (true) when a call may carry any number from `arity` on (a rest parameter). */
+  variadic?: true;
 }
 
 export interface MetaSignal {

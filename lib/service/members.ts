@@ -49,16 +49,20 @@ export interface PropertyOptions<T> {
   validate?: (value: unknown) => boolean;
 }
 
-/** A property: a value clients get, set and watch. Every change is also emitted as a signal of the same id. */
-export class Property<T = unknown> {
-  readonly readOnly: boolean;
+/**
+ * A property: a value clients get, set and watch. Every change is also emitted as a signal of the same id.
+ * `ReadOnly` is `true` for one clients may not set (`property(v, { readOnly: true })`, or `ReadOnlyProperty<T>`
+ * in a contract): a client's `property(name)` then has no `set`.
+ */
+export class Property<T = unknown, ReadOnly extends boolean = false> {
+  readonly readOnly: ReadOnly;
   private current: T;
   private readonly validate: ((value: unknown) => boolean) | undefined;
   private readonly emitters = new Set<Emitter>();
 
   constructor(initial: T, options: PropertyOptions<T> = {}) {
     this.current = initial;
-    this.readOnly = options.readOnly ?? false;
+    this.readOnly = (options.readOnly ?? false) as ReadOnly;
     this.validate = options.validate;
   }
 
@@ -92,7 +96,13 @@ export class Property<T = unknown> {
   }
 }
 
+/** A property clients may read and watch but not set; the service itself still can. */
+export type ReadOnlyProperty<T> = Property<T, true>;
+
 /** Declares a property: `volume: property(50)`, `model: property('nao', { readOnly: true })`. */
-export function property<T>(initial: T, options?: PropertyOptions<T>): Property<T> {
-  return new Property(initial, options);
+export function property<T>(initial: T, options: PropertyOptions<T> & { readOnly: true }): Property<T, true>;
+export function property<T>(initial: T, options?: PropertyOptions<T> & { readOnly?: false }): Property<T, false>;
+export function property<T>(initial: T, options?: PropertyOptions<T>): Property<T, boolean>;
+export function property<T>(initial: T, options?: PropertyOptions<T>): Property<T, boolean> {
+  return new Property<T, boolean>(initial, options);
 }

@@ -1,12 +1,13 @@
 /**
  * The members of a user's service object, numbered. Methods are the object's function-valued properties (own or
  * from its class), signals its `Signal` fields and properties its `Property` fields, numbered together from 100 in
- * declaration order. A method's arity is its `length`. The numbering is sent to every client at bind, so clients
+ * declaration order. A method's arity, a minimum and a maximum, is counted in arity.ts. The numbering is sent to every client at bind, so clients
  * use numbers, not names.
  */
 import { FIRST_MEMBER_ACTION, type MetaObject } from '../protocol/control.js';
 import type { Identity } from '../auth/authenticator.js';
 import type { Session } from '../session/session.js';
+import { arityOf } from './arity.js';
 import { Property, Signal } from './members.js';
 
 /** What a `withContext` method learns of its call besides its arguments. */
@@ -29,7 +30,10 @@ export interface DispatchContext extends CallContext {
 /** One method as a ServiceBinding sees it: positional arguments in, a value or a promise out. */
 export interface MethodEntry {
   name: string;
+  /** The fewest arguments a call carries. */
   arity: number;
+  /** The most; null for no maximum; absent for exactly `arity`. */
+  maxArity?: number | null;
   invoke(args: unknown[], context: DispatchContext): unknown;
   /** True if `invoke` reads its context: only then is a per-call context (and its AbortSignal) made. */
   usesContext?: boolean;
@@ -95,9 +99,11 @@ export function describeMembers(name: string, implementation: object): MemberTab
 
 function methodEntry(name: string, fn: (...args: unknown[]) => unknown, self: object): MethodEntry {
   if ((fn as Partial<ContextualMethod<unknown[], unknown>>).withContext === true) {
-    return { name, arity: Math.max(0, fn.length - 1), usesContext: true, invoke: (args, { signal, identity }) => fn.call(self, { signal, identity }, ...args) };
+    const { min, max } = arityOf(fn, 1);
+    return { name, arity: min, maxArity: max, usesContext: true, invoke: (args, { signal, identity }) => fn.call(self, { signal, identity }, ...args) };
   }
-  return { name, arity: fn.length, invoke: (args) => fn.apply(self, args) };
+  const { min, max } = arityOf(fn);
+  return { name, arity: min, maxArity: max, invoke: (args) => fn.apply(self, args) };
 }
 
 function emptyTable(name: string): MemberTable {
@@ -111,7 +117,12 @@ function emptyTable(name: string): MemberTable {
 
 function addMethod(table: MemberTable, id: number, method: MethodEntry): void {
   table.methodsById.set(id, method);
-  table.metaObject.methods.push({ id, name: method.name, arity: method.arity });
+  // Only what differs from an exact arity goes on the wire: a peer that reads `arity` alone still reads a minimum.
+  const { maxArity = method.arity } = method;
+  const meta: MetaObject['methods'][number] = { id, name: method.name, arity: method.arity };
+  if (maxArity === null) meta.variadic = true;
+  else if (maxArity > method.arity) meta.maxArity = maxArity;
+  table.metaObject.methods.push(meta);
 }
 
 /** Keys that are never members. */

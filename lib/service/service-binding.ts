@@ -9,6 +9,7 @@
  * when the link has that many is answered LimitExceeded without running.
  */
 import type { Identity } from '../auth/authenticator.js';
+import { describeArity } from './arity.js';
 import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
@@ -222,8 +223,9 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   }
 
   private checkArity(method: MethodEntry, args: unknown[]): unknown[] {
-    if (args.length !== method.arity) {
-      throw new BadArgumentsError(`${method.name} takes ${method.arity} argument(s), got ${args.length}`);
+    const max = method.maxArity === undefined ? method.arity : method.maxArity;
+    if (args.length < method.arity || (max !== null && args.length > max)) {
+      throw new BadArgumentsError(`${method.name} ${describeArity({ min: method.arity, max })}, got ${args.length}`);
     }
     return args;
   }

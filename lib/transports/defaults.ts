@@ -1,4 +1,4 @@
-/** Node's default transports: the process-wide memory namespace, TCP and WebSocket. */
+/** Node's default transports: the process-wide memory namespace, TCP, WebSocket and TLS. */
 import { MemoryTransport } from './memory.js';
 import { TransportRegistry } from './registry.js';
 import { TcpTransport } from './tcp.js';

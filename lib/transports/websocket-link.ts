@@ -167,7 +167,8 @@ export function openWebSocketLink(socket: WebSocketLike, url: URL, scheme: strin
     const onAbort = (): void => fail(new ClosedError(`connect to ${url.href} aborted`));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.addEventListener('error', () => fail(new TransportError(`cannot connect to ${url.href}`)));
+    // ws says why (ECONNREFUSED, a 404 answer, a TLS failure); a browser's error event says nothing.
+    socket.addEventListener('error', (event) => fail(new TransportError(`cannot connect to ${url.href}${event.message ? `: ${event.message}` : ''}`)));
     socket.addEventListener('close', (event) => fail(new TransportError(`cannot connect to ${url.href}: closed (${event.code})`)));
     socket.addEventListener('open', () => settle(() => resolve(new WebSocketLink(socket, `${scheme}://${url.host}${url.pathname}`, options))));
   });

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { ClosedError, TransportError } from '../protocol/errors.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from '../protocol/header.js';
+import { routeUpgrades } from './upgrade-routes.js';
 import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, Listener, ListenOptions, Transport } from './transport.js';
 import { openWebSocketLink, WebSocketLink, type WebSocketLike } from './websocket-link.js';
@@ -52,28 +53,31 @@ export class WebSocketTransport implements Transport {
       socket.once('close', () => links.delete(link));
       onLink(link);
     });
+    const ownServer = this.options.server === undefined;
     const server = this.options.server ?? (await this.openServer(url));
+    const port = embeddedPort(server, url, ownServer);
     const onUpgrade = (request: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
-      if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) {
-        // On the application's server another handler may want it; on our own, nobody will.
-        if (!this.options.server) socket.destroy();
-        return;
-      }
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
     };
-    server.on('upgrade', onUpgrade);
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const unroute = routeUpgrades(server, path, onUpgrade, url.href);
+    // A server of our own: its address. The app's server: the URL's host (what clients are to dial; the server may
+    // listen on every interface) and the server's port, read when asked, since the app may call listen() later.
+    const own = ownServer ? (server.address() as AddressInfo) : undefined;
+    const host = own ? (own.family === 'IPv6' ? `[${own.address}]` : own.address) : url.hostname;
     let closing: Promise<void> | undefined;
+    const scheme = this.scheme;
     return {
-      url: `${this.scheme}://${host}:${address.port}${path}`,
+      get url() {
+        const address = server.address();
+        return `${scheme}://${host}:${typeof address === 'object' && address ? address.port : port}${path}`;
+      },
       close: () => {
         closing ??= (async () => {
-          server.off('upgrade', onUpgrade);
+          unroute();
           for (const link of links) link.close();
           await new Promise<void>((resolve) => wss.close(() => resolve()));
           // A server we opened is ours to close; an application's server stays up.
-          if (!this.options.server) await new Promise<void>((resolve) => server.close(() => resolve()));
+          if (ownServer) await new Promise<void>((resolve) => server.close(() => resolve()));
         })();
         return closing;
       },
@@ -91,4 +95,22 @@ export class WebSocketTransport implements Transport {
       server.listen({ host, port }, () => resolve(server));
     });
   }
+}
+
+/**
+ * The port a listener on the app's server answers on, checked against the URL's: the URL must name the server's
+ * port (or 0: whichever it is), and before the server listens, name it outright, since it cannot be read yet.
+ */
+function embeddedPort(server: http.Server | https.Server, url: URL, ownServer: boolean): number {
+  const { port } = hostAndPort(url, { allowZeroPort: true });
+  if (ownServer) return port;
+  const address = server.address();
+  const listening = typeof address === 'object' && address !== null ? address.port : undefined;
+  if (listening === undefined && port === 0) {
+    throw new TransportError(`cannot listen on ${url.href}: the server is not listening yet, so the URL must name the port it will listen on`);
+  }
+  if (listening !== undefined && port !== 0 && port !== listening) {
+    throw new TransportError(`cannot listen on ${url.href}: the server listens on port ${listening}, not ${port}`);
+  }
+  return listening ?? port;
 }

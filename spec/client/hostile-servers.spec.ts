@@ -4,10 +4,11 @@
  */
 import { expect } from 'chai';
 import {
-  ClosedError,
+  CanceledError,
   ConnectionLostError,
   connect,
   ProtocolError,
+  TimeoutError,
   type Connection,
 } from '../../lib/index.js';
 import { ControlAction } from '../../lib/protocol/control.js';
@@ -114,26 +115,34 @@ describe('a hostile or broken server', () => {
   });
 
   describe('closing while connecting', () => {
-    it('aborts a connect stuck in the transport with ClosedError and leaves no link', async () => {
+    it('aborts a connect stuck in the transport with CanceledError and leaves no link', async () => {
       await fakeServer(harness.fake);
       harness.fake.holdConnects();
       const controller = new AbortController();
       const connecting = connect('fake://server', { transports: harness.transports, signal: controller.signal });
       setTimeout(() => controller.abort(), 5);
-      await within(rejection(connecting, ClosedError), 1_000, 'the aborted connect');
+      await within(rejection(connecting, CanceledError), 1_000, 'the aborted connect');
       harness.fake.releaseConnects();
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(harness.fake.links.filter((l) => !l.closed)).to.have.length(0);
     });
 
-    it('aborts a connect stuck in the handshake with ClosedError and closes the link', async () => {
+    it('gives TimeoutError for a connect whose signal times out (AbortSignal.timeout), as its own timeout does', async () => {
+      await fakeServer(harness.fake);
+      harness.fake.holdConnects();
+      await within(rejection(connect('fake://server', { transports: harness.transports, signal: AbortSignal.timeout(10) }), TimeoutError), 1_000, 'the timed-out connect');
+      await within(rejection(connect('fake://server', { transports: harness.transports, timeout: 10 }), TimeoutError), 1_000, 'the connect timeout');
+      harness.fake.releaseConnects();
+    });
+
+    it('aborts a connect stuck in the handshake with CanceledError and closes the link', async () => {
       const server = await fakeServer(harness.fake);
       const serverLink = server.next();
       const controller = new AbortController();
       const connecting = connect('fake://server', { transports: harness.transports, signal: controller.signal });
       const link = await serverLink;
       controller.abort();
-      await rejection(connecting, ClosedError);
+      await rejection(connecting, CanceledError);
       await eventually(() => link.closed, 1_000, 'the server end to see the close');
     });
   });

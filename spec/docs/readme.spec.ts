@@ -68,6 +68,10 @@ describe('README', function () {
     expect(await run(snippetAfter('## Use'))).to.deep.equal(['5', 'RemoteError division by zero']);
   });
 
+  it('runs its service-contract snippet and prints what its comments say', async () => {
+    expect(await run(snippetAfter('### Service contracts'))).to.deep.equal(['progress 100', 'at 1,2', 'hi (en)', '80']);
+  });
+
   it('runs its object-model snippet and prints what its comments say', async () => {
     expect(await run(snippetAfter('### Signals, properties'))).to.deep.equal([
       'spoke hi',
