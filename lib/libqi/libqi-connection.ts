@@ -82,6 +82,11 @@ export class LibqiConnection {
     return this.directoryClient as LibqiServiceProxy;
   }
 
+  /** The endpoints this connection holds a link to (the directory's, and one per service endpoint in use). */
+  get links(): string[] {
+    return [...this.sockets.keys()];
+  }
+
   /** Every service the directory knows. */
   async services(): Promise<LibqiServiceInfo[]> {
     return (await this.directory.call('services')) as LibqiServiceInfo[];
