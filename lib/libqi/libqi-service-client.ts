@@ -118,7 +118,14 @@ export class LibqiServiceClient {
       this.socket.setEventHandler(this.serviceId, this.objectId, meta.uid, (payload, dynamic) => {
         const decoded = decodeValue(dynamic ? 'm' : signature, payload, this.socket.codec);
         const args = Array.isArray(decoded) && (dynamic || signature.kind === '(') ? decoded : [decoded];
-        for (const each of [...listeners]) each(...args);
+        for (const each of [...listeners]) {
+          // A listener's throw must cost neither its siblings nor the link (the socket closes on a handler's throw).
+          try {
+            each(...args);
+          } catch {
+            // Dropped: LibqiCallOptions has no onListenerError yet (see ClientOptions.onListenerError).
+          }
+        }
       });
       const registered = this.builtin(BuiltinAction.registerEvent, '(IIL)', [this.serviceId, meta.uid, linkId], 'L').then(() => undefined);
       subscription = { listeners, linkId, registered };
