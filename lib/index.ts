@@ -46,3 +46,14 @@ export { TlsTransport, type TlsTransportOptions } from './transports/tls.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './transports/websocket.js';
 export { BaseLink } from './transports/base-link.js';
 export type { PeerCertificate, Transport, Link, Listener, ConnectOptions as TransportConnectOptions, ListenOptions, LinkOptions } from './transports/transport.js';
+export * from './libqi/index.js';
+export {
+  typed,
+  TypedValue,
+  LibqiObjectRef,
+  inferSignature,
+  type LibqiMetaObject,
+  type LibqiMetaMethod,
+  type LibqiMetaSignal,
+  type LibqiMetaProperty,
+} from './protocol/libqi/index.js';

@@ -14,7 +14,7 @@
  * further input.
  */
 import { ProtocolError } from './errors.js';
-import { checkHeader, DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from './header.js';
+import { checkHeader, DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, PROTOCOL_VERSION } from './header.js';
 
 const READ_HEADER = 0;
 const READ_BODY = 1;
@@ -28,10 +28,13 @@ const MAX_TAIL_CAPACITY = 256 << 10;
 export interface FrameDecoderOptions {
   /** Largest body accepted, in bytes; a larger size field fails the link before anything is allocated. */
   maxBodySize?: number;
+  /** The header version frames must carry: PROTOCOL_VERSION (default), or LIBQI_PROTOCOL_VERSION for libqi's protocol. */
+  protocolVersion?: number;
 }
 
 export class FrameDecoder {
   private readonly maxBodySize: number;
+  private readonly version: number;
   private readonly chunks: Uint8Array[] = [];
   /** Bytes of `chunks[0]` already consumed. */
   private firstOffset = 0;
@@ -52,6 +55,7 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+    this.version = options.protocolVersion ?? PROTOCOL_VERSION;
   }
 
   /**
@@ -108,7 +112,9 @@ export class FrameDecoder {
     const first = this.chunks[0]!;
     // Peek at the header without consuming it, so a frame inside one chunk can later be sliced out whole.
     const inFirst = first.length - this.firstOffset >= HEADER_SIZE;
-    const bodySize = inFirst ? checkHeader(first, this.firstOffset, this.maxBodySize) : checkHeader(this.peek(HEADER_SIZE), 0, this.maxBodySize);
+    const bodySize = inFirst
+      ? checkHeader(first, this.firstOffset, this.maxBodySize, this.version)
+      : checkHeader(this.peek(HEADER_SIZE), 0, this.maxBodySize, this.version);
     this.frameLength = HEADER_SIZE + bodySize;
     this.state = READ_BODY;
   }

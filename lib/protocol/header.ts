@@ -154,6 +154,8 @@ export function joinAdjacent(frames: Uint8Array[]): Uint8Array[] {
 export const frameId = (frame: Uint8Array): number => readU32(frame, ID);
 export const frameBodySize = (frame: Uint8Array): number => readU32(frame, SIZE);
 export const frameType = (frame: Uint8Array): number => frame[TYPE]!;
+export const frameFlags = (frame: Uint8Array): number => frame[FLAGS]!;
+export const frameVersion = (frame: Uint8Array): number => frame[VERSION]! | (frame[VERSION + 1]! << 8);
 export const frameChannel = (frame: Uint8Array): number => readU32(frame, SERVICE);
 export const frameObject = (frame: Uint8Array): number => readU32(frame, OBJECT);
 export const frameAction = (frame: Uint8Array): number => readU32(frame, ACTION);
@@ -176,25 +178,32 @@ export function readHeader(frame: Uint8Array): FrameHeader & { size: number } {
   };
 }
 
+/** libqi's own binary protocol (lib/protocol/libqi/): the same header, version 0, with two defined flags. */
+export const LIBQI_PROTOCOL_VERSION = 0;
+/** The flags version 0 defines: DynamicPayload (bit 0) and ReturnType (bit 1). Version 1 defines none. */
+const LIBQI_FLAGS = 0x03;
+
 /**
  * Checks a complete header at `offset` and returns the body size it announces. Everything is checked here, before
- * a byte of the body is collected or allocated, so a hostile size field costs nothing.
+ * a byte of the body is collected or allocated, so a hostile size field costs nothing. `version` is the protocol
+ * the link speaks: PROTOCOL_VERSION (CBOR bodies) or LIBQI_PROTOCOL_VERSION.
  */
-export function checkHeader(bytes: Uint8Array, offset: number, maxBodySize: number): number {
+export function checkHeader(bytes: Uint8Array, offset: number, maxBodySize: number, version: number = PROTOCOL_VERSION): number {
   for (let i = 0; i < 4; i++) {
     if (bytes[offset + i] !== MAGIC[i]) {
       const got = Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
       throw new ProtocolError(`bad magic: expected 42 de ad 42, got ${got}`);
     }
   }
-  const version = bytes[offset + VERSION]! | (bytes[offset + VERSION + 1]! << 8);
-  if (version !== PROTOCOL_VERSION) {
-    throw new ProtocolError(`unsupported protocol version ${version} (this peer speaks version ${PROTOCOL_VERSION})`);
+  const got = bytes[offset + VERSION]! | (bytes[offset + VERSION + 1]! << 8);
+  if (got !== version) {
+    throw new ProtocolError(`unsupported protocol version ${got} (this link speaks version ${version})`);
   }
   const type = bytes[offset + TYPE]!;
   if (TYPE_NAMES[type] === undefined) throw new ProtocolError(`unknown message type ${type}`);
   const flags = bytes[offset + FLAGS]!;
-  if (flags !== 0) throw new ProtocolError(`reserved flags must be 0, got 0x${flags.toString(16)}`);
+  const allowed = version === LIBQI_PROTOCOL_VERSION ? LIBQI_FLAGS : 0;
+  if ((flags & ~allowed) !== 0) throw new ProtocolError(`reserved flags must be 0, got 0x${flags.toString(16)}`);
   const size = readU32(bytes, offset + SIZE);
   if (size > maxBodySize) {
     throw new ProtocolError(`frame body of ${size} bytes exceeds the limit of ${maxBodySize}`, {

@@ -31,7 +31,7 @@ export class TcpLink extends BaseLink {
   constructor(socket: net.Socket, remote: string, options: LinkOptions = {}) {
     super(remote, options);
     this.socket = socket;
-    this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
+    this.decoder = new FrameDecoder({ maxBodySize: options.maxBodySize, protocolVersion: options.protocolVersion });
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', () => this.drained());

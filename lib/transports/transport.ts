@@ -21,6 +21,11 @@ export interface LinkOptions {
    * closes with LimitExceededError. Default: no limit (accepted links get one from their LinkHost).
    */
   maxBufferedBytes?: number;
+  /**
+   * The header version the link frames: 1 (qimessaging's CBOR protocol, the default) or 0 (libqi's binary protocol,
+   * for lib/libqi/). A link only frames; what the bodies hold is the protocol's business. Byte-stream links only.
+   */
+  protocolVersion?: 0 | 1;
 }
 
 export interface ConnectOptions extends LinkOptions {

@@ -1,0 +1,3 @@
+export { connectLibqi, LibqiConnection, type LibqiConnectOptions, type LibqiServiceInfo, type LibqiServiceProxy } from './libqi-connection.js';
+export { LibqiServiceClient, LibqiProperty, type LibqiCallOptions, type LibqiSignalListener } from './libqi-service-client.js';
+export type { LibqiAuthOptions, LibqiCredentials } from './libqi-socket.js';

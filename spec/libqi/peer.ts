@@ -1,0 +1,95 @@
+/**
+ * The kit's real libqi programs as child processes, for specs: each on a free loopback port, stopped by its PID
+ * (SIGTERM, then SIGKILL) in `after`. Specs skip, saying why, where ../shared/libqi-peer is absent.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { join } from 'node:path';
+import { PEER_KIT } from './captures.js';
+
+export const RUN = join(PEER_KIT, 'run');
+export const peerPresent = (): boolean => existsSync(RUN) && existsSync(join(PEER_KIT, 'bin'));
+
+/** For a mocha `before`: skips the suite, with a printed reason, when the kit is absent. */
+export function skipWithoutPeer(context: Mocha.Context): void {
+  if (!peerPresent()) {
+    console.log(`    (skipped: the libqi peer kit is absent at ${PEER_KIT})`);
+    context.skip();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PeerProcess {
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `run PROGRAM ...args`; resolves once `port` (if given) accepts connections. */
+export async function startPeer(program: string, args: string[], options: { port?: number; env?: Record<string, string> } = {}): Promise<PeerProcess> {
+  const child = spawn(RUN, [program, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const peer: PeerProcess = {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  if (options.port !== undefined) {
+    const deadline = Date.now() + 15_000;
+    while (!(await accepts(options.port))) {
+      if (child.exitCode !== null) throw new Error(`${program} exited (${child.exitCode}): ${output}`);
+      if (Date.now() > deadline) {
+        await peer.stop();
+        throw new Error(`${program} did not listen on ${options.port} within 15 s: ${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return peer;
+}
+
+/** Runs a program to its end; resolves with its exit code and output. */
+export function runPeer(program: string, args: string[], options: { env?: Record<string, string>; timeout?: number } = {}): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(RUN, [program, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
