@@ -252,7 +252,13 @@ export class NatsTransport implements Transport {
             ...this.options.connection,
             servers: server,
           });
-          return new SharedConnection(nc, server, nats);
+          const shared = new SharedConnection(nc, server, nats);
+          // Closed for good (by us, or by the client giving up, e.g. refused credentials): a next use opens anew.
+          void nc.closed().then(() => {
+            if (this.pool.get(key) === entry) this.pool.delete(key);
+            shared.closeLinks(`the NATS connection to ${server} closed`);
+          });
+          return shared;
         } catch (err) {
           throw new TransportError(`cannot connect to ${url.href}: ${(err as Error).message}`);
         }
