@@ -5,6 +5,7 @@
 import { createGateway, createService, createServiceDirectory } from './library.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
 import { startWsEchoServer, startWsRelay } from './raw-ws-relay.js';
+import { startRawNatsEcho } from './raw-nats-pair.js';
 
 const [role, arg] = process.argv.slice(2);
 // Killed by the bench when it is done: exit normally, so that a `--cpu-prof` profile gets written.
@@ -24,6 +25,17 @@ switch (role) {
   case 'raw-ws-relay':
     announce({ port: await startWsRelay(Number(arg)) });
     break;
+  case 'raw-nats-echo':
+    await startRawNatsEcho(arg!);
+    announce({ subject: 'bench.raw.echo' });
+    break;
+  case 'service-nats': {
+    // The directory and the echo service on nats:// subjects of the server `arg` (nats://127.0.0.1:PORT).
+    const directory = await createServiceDirectory({ listen: [`${arg}/bench.directory`] });
+    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [`${arg}/bench.echo`] });
+    announce({ directory: directory.url, service: echo.endpoints[0] });
+    break;
+  }
   case 'service':
   case 'service-ws': {
     // The directory and the echo service, both on TCP (or both on ws://), in the service process.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings` runs one group. Every figure is compared with a baseline
+ * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats` runs one group. Every figure is compared with a baseline
  * measured in the same run, in alternating pairs on the same topology, because these machines are shared and noisy.
  * Prints a table, writes bench/results/latest.json and bench/results/latest.svg. See bench/README.md.
  */
@@ -15,6 +15,7 @@ import { bindingsScale } from './scenarios/bindings.js';
 import { coldStartRow } from './scenarios/cold-start.js';
 import { memoryThroughput, signalFanout } from './scenarios/in-process.js';
 import { manyConnections } from './scenarios/many-connections.js';
+import { natsScenarios } from './scenarios/nats.js';
 import { peerMoleculer } from './scenarios/peer-moleculer.js';
 import { tcpScenarios } from './scenarios/tcp.js';
 import { wsGatewayThroughput } from './scenarios/ws.js';
@@ -67,6 +68,7 @@ try {
   if (wanted('memory')) add(await memoryThroughput(quick, pairs));
   if (wanted('fanout')) add(await signalFanout(quick, pairs));
   if (wanted('bindings')) add(...(await bindingsScale(quick)));
+  if (wanted('nats')) add(...(await natsScenarios(quick, pairs)));
 } finally {
   // Before the children go: a child killed but not yet reaped counts for nothing.
   cpuAtEnd = cpuSnapshot();

@@ -44,6 +44,7 @@ export { MemoryTransport } from './transports/memory.js';
 export { TcpTransport } from './transports/tcp.js';
 export { TlsTransport, type TlsTransportOptions } from './transports/tls.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './transports/websocket.js';
+export { NatsTransport, type NatsTransportOptions } from './transports/nats.js';
 export { BaseLink } from './transports/base-link.js';
 export type { PeerCertificate, Transport, Link, Listener, ConnectOptions as TransportConnectOptions, ListenOptions, LinkOptions } from './transports/transport.js';
 export * from './libqi/index.js';

@@ -8,7 +8,7 @@ import { platformTransports } from './platform-defaults.js';
 
 export interface CommonOptions {
   /**
-   * The transports to use by URL scheme; default: the platform's (on Node `defaultTransports()`: memory, tcp, ws,
+   * The transports to use by URL scheme; default: the platform's (on Node `defaultTransports()`: memory, tcp, ws, nats,
    * and tls for connecting with the system's CAs; in a browser, ws and wss).
    */
   transports?: TransportRegistry;

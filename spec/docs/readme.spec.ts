@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
+import { natsServerMissing, startNatsServer } from '../nats-server.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,14 +28,17 @@ function snippetAfter(heading: string): string {
 }
 
 /** Runs a snippet with the package name pointing at this checkout; resolves with its output lines. */
-async function run(snippet: string): Promise<string[]> {
+async function run(snippet: string, replace: Record<string, string> = {}): Promise<string[]> {
     const port = await freePort();
     const dir = mkdtempSync(path.join('spec', 'docs', '.readme-'));
     const file = path.join(dir, 'snippet.ts');
     try {
       writeFileSync(
         file,
-        snippet!.replace("from 'qimessaging'", `from '${path.relative(dir, 'lib/index.js').split(path.sep).join('/')}'`).replaceAll('9559', String(port)),
+        Object.entries(replace).reduce(
+          (text, [from, to]) => text.replaceAll(from, to),
+          snippet!.replace("from 'qimessaging'", `from '${path.relative(dir, 'lib/index.js').split(path.sep).join('/')}'`).replaceAll('9559', String(port)),
+        ),
       );
       // The snippet must type-check under the project's own strict settings, not only run.
       writeFileSync(
@@ -83,5 +87,19 @@ describe('README', function () {
       'true',
       'true',
     ]);
+  });
+
+  it('runs its nats:// snippet against a nats-server of its own (skipped without nats-server)', async function () {
+    const missing = natsServerMissing();
+    if (missing) {
+      console.log(`      (${missing})`);
+      this.skip();
+    }
+    const server = await startNatsServer();
+    try {
+      expect(await run(snippetAfter('### More than one machine'), { '4222': String(server.port) })).to.deep.equal(['42']);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The topologies every end-to-end spec runs in, after libqi's tests/messaging: each spec is written once and run
- * in every mode (direct to the service, or through a gateway) on every transport.
+ * in every mode (direct to the service, or through a gateway) on every transport. The nats:// rows share one
+ * nats-server for the run, and are left out (saying why) where nats-server is not installed.
  */
 import { nanoid } from 'nanoid';
 import {
@@ -19,8 +20,12 @@ import {
 
 export type Mode = 'direct' | 'gateway';
 import { tlsFiles } from '../tls-certs.js';
+import { natsServerMissing, sharedNatsServer, type NatsServer } from '../nats-server.js';
 
-export type TransportName = 'memory' | 'tcp' | 'ws' | 'tls';
+export type TransportName = 'memory' | 'tcp' | 'ws' | 'tls' | 'nats';
+
+const natsMissing = natsServerMissing();
+if (natsMissing) console.log(`note: the end-to-end matrix runs without nats:// (${natsMissing})`);
 
 export const MATRIX: ReadonlyArray<{ mode: Mode; transport: TransportName }> = [
   { mode: 'direct', transport: 'memory' },
@@ -31,11 +36,24 @@ export const MATRIX: ReadonlyArray<{ mode: Mode; transport: TransportName }> = [
   { mode: 'gateway', transport: 'ws' },
   { mode: 'direct', transport: 'tls' },
   { mode: 'gateway', transport: 'tls' },
+  ...(natsMissing
+    ? []
+    : [
+        { mode: 'direct', transport: 'nats' },
+        { mode: 'gateway', transport: 'nats' },
+      ] as const),
 ];
+
+/** The NATS network of the nats:// rows: one server for the whole run (spec/nats-server.ts). */
+let nats: NatsServer | undefined;
 
 /** A fresh listen URL for the transport: a unique memory name, or an ephemeral port. */
 export function listenUrl(transport: TransportName): string {
   if (transport === 'memory') return `memory://${nanoid(8)}`;
+  if (transport === 'nats') {
+    if (!nats) throw new Error('the NATS server of the matrix is not started (Topology.start starts it)');
+    return `${nats.url}/qi.${nanoid(8)}`;
+  }
   if (transport === 'tls') return 'tls://127.0.0.1:0';
   return transport === 'tcp' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/qi';
 }
@@ -59,6 +77,7 @@ export class Topology {
   ) {}
 
   static async start(mode: Mode, transport: TransportName): Promise<Topology> {
+    if (transport === 'nats') nats ??= await sharedNatsServer();
     const options = transportOptions(transport);
     const directory = await createServiceDirectory({ ...options, listen: [listenUrl(transport)] });
     const gateway = mode === 'gateway' ? await createGateway({ ...options, directory: directory.url, listen: [listenUrl(transport)] }) : undefined;

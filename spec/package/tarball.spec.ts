@@ -41,7 +41,9 @@ describe('the packed tarball', function () {
     writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name, private: true, type }));
     execFileSync('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
     for (const dependency of Object.keys(manifest.dependencies)) {
-      symlinkSync(path.resolve('node_modules', dependency), path.join(root, 'node_modules', dependency));
+      const link = path.join(root, 'node_modules', dependency);
+      mkdirSync(path.dirname(link), { recursive: true }); // a scoped name (@nats-io/…) needs its scope folder
+      symlinkSync(path.resolve('node_modules', dependency), link);
     }
     return root;
   }

@@ -1,7 +1,8 @@
 /**
  * The layering, checked from the sources' import statements (type-only imports included): no import circle among
  * lib/ and actors/; nothing in lib/ below the public API (lib/api/, the entries) imports a machine from actors/;
- * the machines never import the public API; only transports import socket modules.
+ * the machines never import the public API; only transports import socket modules; only the nats:// transport
+ * imports the NATS client, and the browser entry never reaches it.
  *
  *   npx mocha spec/structure/imports.spec.ts
  */
@@ -103,5 +104,20 @@ describe('the layering', () => {
       file.startsWith('lib/transports/') ? [] : targets.filter((t) => socketModules.includes(t)).map((t) => `${file} → ${t}`),
     );
     expect(offenders).to.deep.equal([]);
+  });
+
+  it('lets only lib/transports/nats.ts import the NATS client, and keeps it off the browser entry', () => {
+    const offenders = [...graph].flatMap(([file, targets]) =>
+      file === 'lib/transports/nats.ts' ? [] : targets.filter((t) => t.startsWith('@nats-io/')).map((t) => `${file} → ${t}`),
+    );
+    expect(offenders).to.deep.equal([]);
+    const reached = new Set<string>();
+    const walk = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const target of graph.get(file) ?? []) walk(target);
+    };
+    walk('lib/browser.ts');
+    expect([...reached].filter((file) => file.includes('nats'))).to.deep.equal([]);
   });
 });

@@ -13,6 +13,8 @@ import { defaultTransports } from '../../lib/transports/defaults.js';
 import { TransportRegistry } from '../../lib/transports/registry.js';
 import { TcpTransport } from '../../lib/transports/tcp.js';
 import { WebSocketTransport } from '../../lib/transports/websocket.js';
+import { NatsTransport } from '../../lib/transports/nats.js';
+import { natsServerMissing, sharedNatsServer, type NatsServer } from '../nats-server.js';
 import type { Link, Listener, ListenOptions, Transport } from '../../lib/transports/transport.js';
 import { eventually } from '../helpers.js';
 
@@ -39,17 +41,30 @@ function collect(link: Link): number[] {
   return ids;
 }
 
+let nats: NatsServer | undefined;
+
 const TRANSPORTS: Array<{ name: string; make: () => Transport; url: () => string }> = [
   { name: 'memory', make: () => new MemoryTransport(), url: () => 'memory://links-spec' },
   { name: 'tcp', make: () => new TcpTransport(), url: () => 'tcp://127.0.0.1:0' },
   { name: 'fake', make: () => new FakeTransport(), url: () => 'fake://links-spec' },
   { name: 'ws', make: () => new WebSocketTransport(), url: () => 'ws://127.0.0.1:0/qi' },
+  { name: 'nats', make: () => new NatsTransport(), url: () => `${nats!.url}/links-spec` },
 ];
 
 for (const { name, make, url } of TRANSPORTS) {
   describe(`links (${name})`, () => {
     let transport: Transport;
     let p: Pair;
+    if (name === 'nats') {
+      before(async function () {
+        const missing = natsServerMissing();
+        if (missing) {
+          console.log(`      (${missing})`);
+          this.skip();
+        }
+        nats = await sharedNatsServer();
+      });
+    }
     beforeEach(async () => {
       transport = make();
       p = await pair(transport, url());
@@ -137,7 +152,8 @@ for (const { name, make, url } of TRANSPORTS) {
     });
 
     it('fails a connect to nothing with a TransportError naming the URL', async () => {
-      const target = name === 'tcp' ? 'tcp://127.0.0.1:1' : name === 'ws' ? 'ws://127.0.0.1:1/qi' : `${name}://nobody-listens`;
+      const target =
+        name === 'tcp' ? 'tcp://127.0.0.1:1' : name === 'ws' ? 'ws://127.0.0.1:1/qi' : name === 'nats' ? `${nats!.url}/nobody-listens` : `${name}://nobody-listens`;
       let error: unknown;
       await transport.connect(new URL(target)).catch((err: unknown) => (error = err));
       expect(error).to.be.instanceOf(TransportError);
