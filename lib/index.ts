@@ -29,6 +29,8 @@ export type { InspectOption } from './actor-runtime.js';
 export { FRAME_CHANNEL, LIFECYCLE_CHANNEL, type FrameMessage, type LifecycleMessage, type Logger } from './diagnostics.js';
 export type { ServiceRecord } from './directory/directory-client.js';
 export type { DirectoryService } from './directory/directory-service.js';
+export type { ServiceLoad, TraceEvent } from './gateway/call-tracer.js';
+export { GATEWAY_MONITOR_NAME, LOAD_INTERVAL_MS, type GatewayMonitorService } from './gateway/gateway-monitor.js';
 export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
 export * from './protocol/errors.js';
 export { MessageType, type FrameHeader } from './protocol/header.js';

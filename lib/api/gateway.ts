@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import { ForwarderPool, type ForwarderActor } from '../../actors/forwarder-pool.js';
 import { gatewayMachine } from '../../actors/gateway.js';
 import { restoreError, startActor } from '../actor-runtime.js';
+import { GATEWAY_MONITOR_NAME } from '../gateway/gateway-monitor.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ActorHandle } from './actor-handle.js';
@@ -54,7 +55,9 @@ export class Gateway extends ActorHandle<typeof gatewayMachine> {
 /** Starts a Gateway: connects to the directory, listens, and resolves once ready. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
-  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client) => forwarders.bind(name, client));
+  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client) =>
+    name === GATEWAY_MONITOR_NAME ? Promise.resolve(runtime.monitor.bind(client)) : forwarders.bind(name, client),
+  );
   const forwarders = new ForwarderPool(runtime, logger);
   const actor = startActor(gatewayMachine, {
     input: { runtime, forwarders, listen: options.listen, backoff: backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect }) },

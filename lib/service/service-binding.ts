@@ -37,7 +37,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     private readonly object: ServedObject,
     readonly session: Session,
   ) {
-    this.plainContext = { session, signal: NEVER_ABORTED, identity: session.identity };
+    this.plainContext = { session, binding: this, signal: NEVER_ABORTED, identity: session.identity };
     this.channel = session.openChannel(this);
   }
 
@@ -166,6 +166,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const binding = this;
     return {
       session: this.session,
+      binding: this,
       identity: this.session.identity,
       get signal(): AbortSignal {
         const inflight = binding.inflight;
