@@ -22,9 +22,18 @@ export interface CallContext {
   identity: Identity | undefined;
 }
 
-/** The context a ServiceBinding passes: the public part, and the session the call came on (for built-in services). */
+/** Where a subscribed binding takes an emission: the body, encoded once for every subscriber. */
+export interface EventSink {
+  sendEvent(memberId: number, body: Uint8Array): void;
+}
+
+/**
+ * The context a ServiceBinding passes: the public part, and the session and binding the call came on (for
+ * built-in services: the directory reads the session, the gateway monitor the binding its events go to).
+ */
 export interface DispatchContext extends CallContext {
   session: Session;
+  binding: EventSink;
 }
 
 /** One method as a ServiceBinding sees it: positional arguments in, a value or a promise out. */

@@ -34,13 +34,17 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   /** The context of calls that cannot be canceled (posts) or whose method ignores its context. */
   private readonly plainContext: DispatchContext;
 
-  /** Opens a channel on `session` served by `object`, for `caller` (what its methods see as `context.identity`). */
+  /**
+   * Opens a channel on `session` served by `object`, for `caller` (what its methods see as `context.identity`);
+   * `ended` is called once the channel has closed.
+   */
   constructor(
     private readonly object: ServedObject,
     readonly session: Session,
     private readonly caller: Identity | undefined,
+    private readonly ended?: () => void,
   ) {
-    this.plainContext = { session, signal: NEVER_ABORTED, identity: caller };
+    this.plainContext = { session, binding: this, signal: NEVER_ABORTED, identity: caller };
     this.channel = session.openChannel(this);
   }
 
@@ -58,6 +62,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   }
 
   onClosed(_error: QiError): void {
+    this.ended?.();
     this.session.subscriptions -= this.object.dropSubscriber(this);
     const inflight = this.inflight;
     this.inflight = undefined;
@@ -169,6 +174,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     const binding = this;
     return {
       session: this.session,
+      binding: this,
       identity: this.caller,
       get signal(): AbortSignal {
         const inflight = binding.inflight;
