@@ -18,6 +18,10 @@ export interface ServiceStats {
   emissions: number;
   /** Event frames sent (one per subscribed binding per emission). */
   eventFrames: number;
+  /** Progress frames sent to the callers that asked for them. */
+  progressFrames: number;
+  /** `context.progress` calls dropped: the caller did not ask, or the call was already answered or canceled. */
+  droppedProgress: number;
 }
 
 /** Where a subscribed binding takes an emission: the body, encoded once for every subscriber. */
@@ -26,7 +30,7 @@ export interface EventSink {
 }
 
 export class ServedObject {
-  readonly stats: ServiceStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0 };
+  readonly stats: ServiceStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0, progressFrames: 0, droppedProgress: 0 };
   /** The one record of who is subscribed to what: member id → the bindings subscribed to it. */
   private readonly subscribers = new Map<number, Set<EventSink>>();
   private readonly detachers: Array<() => void> = [];
