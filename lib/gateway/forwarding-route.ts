@@ -12,12 +12,16 @@
  * not yet answered (counted here: Calls up less Reply/Error/Canceled down); a further call is answered
  * LimitExceeded by the gateway, without reaching the service.
  *
+ * Progress frames (a call's reports to its own caller) are relayed down like replies, and count against the client
+ * link like them; they answer nothing, so `callsInFlight` ignores them. A Call flagged WANTS_PROGRESS goes up with
+ * its flag only to a service that announced `features.progress`.
+ *
  * The route only moves frames and reports what happened at either end; the Forwarder actor decides what follows.
  */
 import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, LimitExceededError, toQiError, UnauthorizedError, type QiError } from '../protocol/errors.js';
-import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
+import { buildFrame, frameAction, frameFlags, frameId, frameObject, frameType, MessageType, setFrameChannel, setFrameFlags } from '../protocol/header.js';
 import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { MetaObject } from '../protocol/control.js';
@@ -156,6 +160,8 @@ export class ForwardingRoute implements FanoutSubscriber, TracedRoute {
         return;
       }
       this.callsInFlight++;
+      // A call asking for progress, to a service that does not announce it: not asked (it would refuse the flag).
+      if (frameFlags(frame) !== 0 && !this.service.peerSendsProgress) setFrameFlags(frame, 0);
     }
     const tracer = this.monitor.tracer;
     if (tracer !== null) {

@@ -88,7 +88,7 @@ export class GatewayRuntime implements ForwarderGateway {
   /** Closes every link: client links first (their bindings end), then service links and the directory's. */
   async close(): Promise<void> {
     this.monitor.close();
-    await this.links.close();
+    await this.links.close('gateway closed');
     const sessions = await Promise.allSettled(this.serviceSessions.values());
     for (const result of sessions) if (result.status === 'fulfilled') result.value.close();
     this.serviceSessions.clear();

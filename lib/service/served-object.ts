@@ -18,12 +18,16 @@ export interface ServiceStats {
   emissions: number;
   /** Event frames sent (one per subscribed binding per emission). */
   eventFrames: number;
+  /** Progress frames sent to the callers that asked for them. */
+  progressFrames: number;
+  /** `context.progress` calls dropped: the caller did not ask, or the call was already answered or canceled. */
+  droppedProgress: number;
 }
 
 export type { EventSink } from './meta-object.js';
 
 export class ServedObject {
-  readonly stats: ServiceStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0 };
+  readonly stats: ServiceStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0, progressFrames: 0, droppedProgress: 0 };
   /** The one record of who is subscribed to what: member id → the bindings subscribed to it. */
   protected readonly subscribers = new Map<number, Set<EventSink>>();
   private readonly detachers: Array<() => void> = [];

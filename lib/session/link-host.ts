@@ -9,7 +9,7 @@ import { remoteHost } from '../transports/url.js';
 import { Session, type BindHandler, type SessionOptions } from './session.js';
 import { buildMessage } from '../protocol/codec.js';
 import { CONTROL_CHANNEL } from '../protocol/control.js';
-import { LimitExceededError, type QiError } from '../protocol/errors.js';
+import { ClosedError, LimitExceededError, type QiError } from '../protocol/errors.js';
 import { frameId, MessageType } from '../protocol/header.js';
 import { FailedAttempts } from '../auth/failed-attempts.js';
 
@@ -75,9 +75,10 @@ export class LinkHost {
     return this.endpoints;
   }
 
-  async close(): Promise<void> {
+  /** Closes every link (each peer is told first, with `reason`, that it is on purpose) and stops listening. */
+  async close(reason?: string): Promise<void> {
     this.closing ??= (async () => {
-      for (const session of this.sessions) session.close();
+      for (const session of this.sessions) session.close(reason === undefined ? undefined : new ClosedError(reason));
       await Promise.all(this.listeners.map((listener) => listener.close()));
     })();
     return this.closing;
