@@ -7,7 +7,7 @@
  * - `{ cmd: 'begin' }`: collects garbage, answers `{ rss, heap }`, and from then on samples the event loop (the
  *   largest delay of a 1 ms interval, and monitorEventLoopDelay's max) and the peak RSS and heap used every 5 ms;
  * - `{ cmd: 'end' }`: stops sampling, answers `{ maxStallMs, eldMaxMs, peakRss, peakHeap }`;
- * - `{ cmd: 'mem' }`: collects garbage, answers `{ rss, heap }`;
+ * - `{ cmd: 'mem' }`: collects garbage, answers `{ rss, heap, buffers }` (buffers: ArrayBuffer memory, off the heap);
  * - `{ cmd: 'release' }`: settles every pending `hold` call.
  *
  * The sources run through tsx (no build step), as the specs do.
@@ -72,11 +72,11 @@ setInterval(() => {
 
 let sampler: { stop(): { maxStallMs: number; eldMaxMs: number; peakRss: number; peakHeap: number; closes: typeof closes } } | undefined;
 
-function memory(): { rss: number; heap: number } {
+function memory(): { rss: number; heap: number; buffers: number } {
   gc();
   gc();
   const usage = process.memoryUsage();
-  return { rss: usage.rss, heap: usage.heapUsed };
+  return { rss: usage.rss, heap: usage.heapUsed, buffers: usage.arrayBuffers };
 }
 
 function startSampling(): NonNullable<typeof sampler> {
