@@ -3,7 +3,7 @@ import { serviceDirectoryMachine, type ServiceDirectoryActor } from '../../actor
 import { directoryMembers, DirectorySignals } from '../directory/directory-service.js';
 import type { DirectoryStore, DirectoryStoreFactory } from '../directory/directory-store.js';
 import { InProcessStore, RegistryChanges } from '../directory/in-process-store.js';
-import type { RegistrationPolicy } from '../directory/registration-policy.js';
+import { onOwnHost, type RegistrationPolicy } from '../directory/registration-policy.js';
 import { restoreError, startActor } from '../actor-runtime.js';
 import { DIRECTORY_NAME, DIRECTORY_SERVICE_ID, type ServiceRecord } from '../directory/directory-client.js';
 import { ServiceHost } from '../service/service-host.js';
@@ -17,7 +17,8 @@ export interface ServiceDirectoryOptions extends CommonOptions {
   /**
    * Who may register, and which endpoints a record may name. Default: with `authenticate`, identities with the
    * `service` role; without, anyone; and a remote registrant only endpoints on its own host (0.0.0.0 is replaced
-   * by its address), so that no one can make gateways dial another host.
+   * by its address), so that no one can make gateways dial another host; with a shared `store`, also `nats://`
+   * endpoints on the store's own NATS servers.
    */
   registration?: RegistrationPolicy;
   /**
@@ -76,7 +77,10 @@ export async function createServiceDirectory(options: ServiceDirectoryOptions): 
   const store: DirectoryStore = options.store ? await options.store.open() : new InProcessStore(() => actor!, changes);
   const self = (): ServiceRecord => ({ id: DIRECTORY_SERVICE_ID, name: DIRECTORY_NAME, endpoints: actor!.getSnapshot().context.endpoints });
   const signals = new DirectorySignals();
-  const policy = { registration: options.registration ?? {}, authenticates: options.authenticate !== undefined };
+  const registration: RegistrationPolicy = { ...options.registration };
+  // A shared store's network (nats:// on its servers) is reachable from every host, like the registrant's own host.
+  registration.allowEndpoint ??= (endpoint, registrant) => onOwnHost(endpoint, registrant) || store.sharedEndpoint(endpoint);
+  const policy = { registration, authenticates: options.authenticate !== undefined };
   const host = new ServiceHost(DIRECTORY_NAME, directoryMembers(() => store, self, signals, policy), transports, limits, {
     closed: (session) => store.linkClosed(session.id),
   });

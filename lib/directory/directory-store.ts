@@ -35,6 +35,12 @@ export interface DirectoryStore {
   /** A registration link closed: what it registered goes. */
   linkClosed(linkId: string): void;
   watch(watcher: DirectoryStoreWatcher): () => void;
+  /**
+   * Whether `endpoint` is one every host of this store reaches through the store's own network (a nats:// URL
+   * on one of its NATS servers): the default registration policy lets a remote registrant name it, as it does
+   * endpoints on the registrant's own host.
+   */
+  sharedEndpoint(endpoint: URL): boolean;
   /** Takes this instance's registrations out and lets go of the store. Idempotent. */
   close(): Promise<void>;
 }

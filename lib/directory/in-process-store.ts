@@ -92,6 +92,11 @@ export class InProcessStore implements DirectoryStore {
     return this.changes.watch(watcher);
   }
 
+  /** One machine: no network of its own. */
+  sharedEndpoint(): boolean {
+    return false;
+  }
+
   /** The actor's registry goes with the actor. */
   async close(): Promise<void> {}
 }
