@@ -8,13 +8,14 @@
  *       ▼
  *     failed
  *
- * Its methods (register, unregister, lookup, list) are in lib/directory/directory-service.ts.
+ * Its methods (register, unregister, lookup, list) are in lib/directory/directory-service.ts; they reach this
+ * registry through lib/directory/in-process-store.ts, or a JetStream bucket instead (jetstream-store.ts).
  */
 import { assign, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import { summarize, type ErrorSummary } from '../lib/actor-runtime.js';
 import { openListeners } from './host-logic.js';
 import { DIRECTORY_NAME, DIRECTORY_SERVICE_ID } from '../lib/directory/directory-client.js';
-import type { DirectorySignals } from '../lib/directory/directory-service.js';
+import type { DirectoryStoreWatcher } from '../lib/directory/directory-store.js';
 import type { RegisteredService, Registration, RegistryEvent } from '../lib/directory/registry.js';
 import type { ServiceHost } from '../lib/service/service-host.js';
 
@@ -23,8 +24,11 @@ export type { RegisteredService } from '../lib/directory/registry.js';
 export interface ServiceDirectoryInput {
   host: ServiceHost;
   listen: string[];
-  /** serviceAdded / serviceRemoved, emitted by this machine's actions as the registry changes. */
-  signals: DirectorySignals;
+  /**
+   * Told by this machine's actions as the registry changes (the in-process store's watchers, which emit
+   * serviceAdded / serviceRemoved). With another store the registry holds only the directory itself.
+   */
+  changes: DirectoryStoreWatcher;
 }
 
 export interface ServiceDirectoryContext extends ServiceDirectoryInput {
@@ -67,13 +71,13 @@ export const serviceDirectoryMachine = setup({
       services: ({ context }, linkId: string) =>
         Object.fromEntries(Object.entries(context.services).filter(([, s]) => s.linkId !== linkId)),
     }),
-    announceAdded: ({ context }, name: string) => context.signals.serviceAdded.emit(name),
+    announceAdded: ({ context }, name: string) => context.changes.added(name),
     announceRemoved: ({ context }, id: number) => {
-      for (const service of Object.values(context.services)) if (service.id === id) context.signals.serviceRemoved.emit(service.name);
+      for (const service of Object.values(context.services)) if (service.id === id) context.changes.removed(service.name);
     },
     announceRemovedOfLink: ({ context }, linkId: string) => {
       for (const service of Object.values(context.services)) {
-        if (service.linkId === linkId) context.signals.serviceRemoved.emit(service.name);
+        if (service.linkId === linkId) context.changes.removed(service.name);
       }
     },
     storeError: assign({ error: (_, error: ErrorSummary) => error }),

@@ -24,6 +24,8 @@ export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
 export type { BindAuthorizer, BindRequestInfo } from './gateway/bind-admission.js';
 export { Role, hasRole } from './auth/roles.js';
 export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions } from './api/service-directory.js';
+export { jetStreamDirectory, type JetStreamDirectoryOptions } from './directory/jetstream-store.js';
+export type { DirectoryStore, DirectoryStoreFactory, DirectoryStoreWatcher } from './directory/directory-store.js';
 export type { CommonOptions } from './api/options.js';
 export type { Authenticator, AuthMap, AuthResult, Credentials, Identity, PeerInfo } from './auth/authenticator.js';
 export { tokenAuthenticator, type TokenUser } from './auth/token.js';

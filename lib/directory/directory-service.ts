@@ -1,21 +1,19 @@
 /**
  * The ServiceDirectory's members as a service: methods register, unregister, lookup, list, and the signals
- * serviceAdded(name) / serviceRemoved(name). The methods read the registry from the directory actor's snapshot and
- * change it by sending events, so every change is a transition the inspector shows; the machine's actions emit
- * the signals.
+ * serviceAdded(name) / serviceRemoved(name). The methods check the limits and the registration policy, then ask the
+ * directory's store (directory-store.ts), which decides atomically and tells its watchers, whose notifications
+ * become the signals. The same rules hold whichever store is used.
  */
 import {
   BadArgumentsError,
-  ClosedError,
   LimitExceededError,
   ServiceAlreadyRegisteredError,
   ServiceNotFoundError,
-  UnauthorizedError,
 } from '../protocol/errors.js';
 import { signal, type Signal } from '../service/members.js';
 import { memberTable, type MemberTable } from '../service/meta-object.js';
 import { DIRECTORY_NAME, type ServiceRecord } from './directory-client.js';
-import type { RegisteredService, RegistryActor } from './registry.js';
+import type { DirectoryStore } from './directory-store.js';
 import { admitRegistration, type RegistrationPolicy } from './registration-policy.js';
 
 /** The directory as a client sees it: `conn.service<DirectoryService>('ServiceDirectory')`. */
@@ -63,9 +61,7 @@ export interface DirectoryPolicy {
   authenticates: boolean;
 }
 
-export function directoryMembers(actor: () => RegistryActor, signals: DirectorySignals, policy: DirectoryPolicy = { registration: {}, authenticates: false }): MemberTable {
-  const services = (): Record<string, RegisteredService> => actor().getSnapshot().context.services;
-  const publicRecord = ({ id, name, endpoints }: RegisteredService): ServiceRecord => ({ id, name, endpoints });
+export function directoryMembers(store: () => DirectoryStore, self: () => ServiceRecord, signals: DirectorySignals, policy: DirectoryPolicy = { registration: {}, authenticates: false }): MemberTable {
   return memberTable(
     DIRECTORY_NAME,
     [
@@ -73,43 +69,38 @@ export function directoryMembers(actor: () => RegistryActor, signals: DirectoryS
         name: 'register',
         arity: 2,
         usesContext: true,
-        invoke: ([name, requested], { session, identity }) => {
+        invoke: async ([name, requested], { session, identity }) => {
           if (typeof name !== 'string' || name === '' || !Array.isArray(requested) || !requested.every((e) => typeof e === 'string')) {
             throw new BadArgumentsError('register expects (name: string, endpoints: string[])');
           }
-          checkRegistration(name, requested as string[], Object.values(services()), session.id);
+          checkRegistration(name, requested as string[], store(), session.id);
           const registrant = { identity, remote: session.remote, inProcess: session.isInProcess };
           const endpoints = admitRegistration(policy.registration, policy.authenticates, registrant, name, requested as string[]);
-          // The actor decides (its guard refuses a name in use, its action gives the id); this reports what it did.
-          const before = Object.hasOwn(services(), name) ? services()[name] : undefined;
-          actor().send({ type: 'SERVICE.REGISTER', registration: { name, endpoints, linkId: session.id } });
-          const after = Object.hasOwn(services(), name) ? services()[name] : undefined;
-          if (!after) throw new ClosedError('the directory is closing');
-          if (after === before) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);
-          return after.id;
+          // Every instance of the directory is its own ServiceDirectory: no store holds that name.
+          if (name === DIRECTORY_NAME) throw new ServiceAlreadyRegisteredError(`service '${name}' is already registered`);
+          return store().register({ name, endpoints, linkId: session.id });
         },
       },
       {
         name: 'unregister',
         arity: 1,
         usesContext: true,
-        invoke: ([id], { session }) => {
+        invoke: async ([id], { session }) => {
           if (typeof id !== 'number') throw new BadArgumentsError('unregister expects (id: number)');
-          const record = Object.values(services()).find((service) => service.id === id);
-          // A record belongs to the link that registered it: no one else may take a service out of the directory.
-          if (record && record.linkId !== session.id) throw new UnauthorizedError(`service ${id} was registered by another link`);
-          actor().send({ type: 'SERVICE.UNREGISTER', id });
+          await store().unregister(id, session.id);
         },
       },
       {
         name: 'lookup',
         arity: 1,
-        invoke: ([name]) => {
-          if (typeof name !== 'string' || !Object.hasOwn(services(), name)) throw new ServiceNotFoundError(`no service named '${String(name)}'`);
-          return publicRecord(services()[name]!);
+        invoke: async ([name]) => {
+          if (name === DIRECTORY_NAME) return self();
+          const record = typeof name === 'string' ? await store().lookup(name) : undefined;
+          if (!record) throw new ServiceNotFoundError(`no service named '${String(name)}'`);
+          return record;
         },
       },
-      { name: 'list', arity: 0, invoke: () => Object.values(services()).map(publicRecord) },
+      { name: 'list', arity: 0, invoke: async () => withSelf(await store().list(), self()) },
     ],
     [
       { name: 'serviceAdded', signal: signals.serviceAdded },
@@ -118,14 +109,19 @@ export function directoryMembers(actor: () => RegistryActor, signals: DirectoryS
   );
 }
 
-/** Refuses a registration beyond DIRECTORY_LIMITS, before the actor sees it. */
-function checkRegistration(name: string, endpoints: string[], registered: RegisteredService[], linkId: string): void {
+/** The store's records with this instance's own first (the in-process registry holds it already). */
+function withSelf(records: ServiceRecord[], self: ServiceRecord): ServiceRecord[] {
+  return records.some((r) => r.name === DIRECTORY_NAME) ? records : [self, ...records];
+}
+
+/** Refuses a registration beyond DIRECTORY_LIMITS, before the store sees it. */
+function checkRegistration(name: string, endpoints: string[], store: DirectoryStore, linkId: string): void {
   const limits = DIRECTORY_LIMITS;
   if (name.length > limits.maxNameLength) throw new BadArgumentsError(`a service name has at most ${limits.maxNameLength} characters`);
   if (endpoints.length > limits.maxEndpoints) throw new BadArgumentsError(`a service registers at most ${limits.maxEndpoints} endpoints`);
   if (endpoints.some((e) => e.length > limits.maxEndpointLength)) throw new BadArgumentsError(`an endpoint has at most ${limits.maxEndpointLength} characters`);
-  if (registered.length >= limits.maxServices) throw new LimitExceededError(`the directory holds at most ${limits.maxServices} services`);
-  if (registered.filter((s) => s.linkId === linkId).length >= limits.maxServicesPerLink) {
+  if (store.records().length >= limits.maxServices) throw new LimitExceededError(`the directory holds at most ${limits.maxServices} services`);
+  if (store.countOfLink(linkId) >= limits.maxServicesPerLink) {
     throw new LimitExceededError(`one link registers at most ${limits.maxServicesPerLink} services`);
   }
 }

@@ -27,6 +27,11 @@ export interface NatsTransportOptions {
   openTimeoutMs?: number;
   /** Options for the NATS connections (authentication, TLS, reconnect pacing); `servers` comes from the URL. */
   connection?: Omit<NodeConnectionOptions, 'servers'>;
+  /**
+   * Other nodes of the same NATS cluster (`host:port` or `nats://host:port`), tried in order after the URL's own
+   * node: an endpoint names one node, and without these a connect while that node is down fails.
+   */
+  fallbackServers?: string[];
 }
 
 const DEFAULT_WINDOW = 4 << 20;
@@ -250,7 +255,10 @@ export class NatsTransport implements Transport {
             reconnectTimeWait: 250,
             ...credentials(url),
             ...this.options.connection,
-            servers: server,
+            // The URL's node first, then the cluster's others: a node down costs its links, not the endpoint.
+            ...(this.options.fallbackServers?.length
+              ? { servers: [server, ...this.options.fallbackServers.map((s) => s.replace(/^nats:\/\//, '')).filter((s) => s !== server)], noRandomize: true }
+              : { servers: server }),
           });
           const shared = new SharedConnection(nc, server, nats);
           // Closed for good (by us, or by the client giving up, e.g. refused credentials): a next use opens anew.

@@ -102,4 +102,18 @@ describe('README', function () {
       await server.stop();
     }
   });
+
+  it('runs its directory-per-host snippet against a nats-server with JetStream (skipped without nats-server)', async function () {
+    const missing = natsServerMissing();
+    if (missing) {
+      console.log(`      (${missing})`);
+      this.skip();
+    }
+    const server = await startNatsServer({ jetstream: true });
+    try {
+      expect(await run(snippetAfter('**One directory and one gateway per host'), { '4222': String(server.port) })).to.deep.equal(['42']);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -13,16 +13,30 @@ import { capabilityWithDag, cbor, head, repeat, sharedDag, text } from './hostil
 /** A body must never block the event loop for longer than this. */
 const BUDGET_MS = 50;
 
+/**
+ * Milliseconds `run` takes: a try over `budget` is timed again, twice, and the fastest counts. Decoding is
+ * deterministic, so a slow decode is slow every time; one slow try alone is the machine's preemption, or a GC.
+ */
+function fastestOf(run: () => void, budget: number): number {
+  let fastest = Infinity;
+  for (let attempt = 0; attempt < 3 && fastest >= budget; attempt++) {
+    const start = performance.now();
+    run();
+    fastest = Math.min(fastest, performance.now() - start);
+  }
+  return fastest;
+}
+
 /** Decodes `body`, expects a ProtocolError whose message matches `refused`, within BUDGET_MS. */
 function expectRefused(body: Uint8Array, refused: RegExp): void {
-  const start = performance.now();
   let thrown: unknown;
-  try {
-    decodeBody(body);
-  } catch (err) {
-    thrown = err;
-  }
-  const ms = performance.now() - start;
+  const ms = fastestOf(() => {
+    try {
+      decodeBody(body);
+    } catch (err) {
+      thrown = err;
+    }
+  }, BUDGET_MS);
   expect(thrown, 'a ProtocolError').to.be.instanceOf(ProtocolError);
   expect((thrown as Error).message).to.match(refused);
   expect(ms, 'milliseconds to refuse').to.be.below(BUDGET_MS);
@@ -30,9 +44,8 @@ function expectRefused(body: Uint8Array, refused: RegExp): void {
 
 /** Decodes `body`, which is acceptable, within `ms`. */
 function decodeWithin(body: Uint8Array, ms: number): unknown {
-  const start = performance.now();
-  const value = decodeBody(body);
-  expect(performance.now() - start, 'milliseconds to decode').to.be.below(ms);
+  let value: unknown;
+  expect(fastestOf(() => (value = decodeBody(body)), ms), 'milliseconds to decode').to.be.below(ms);
   return value;
 }
 
@@ -195,13 +208,14 @@ describe('hostile CBOR bodies', () => {
   describe('properties', () => {
     /** Any decode either returns or throws ProtocolError, within the budget. */
     function decodesOrRefuses(body: Uint8Array): void {
-      const start = performance.now();
-      try {
-        decodeBody(body);
-      } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-      }
-      expect(performance.now() - start, 'milliseconds').to.be.below(BUDGET_MS);
+      const ms = fastestOf(() => {
+        try {
+          decodeBody(body);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+        }
+      }, BUDGET_MS);
+      expect(ms, 'milliseconds').to.be.below(BUDGET_MS);
     }
 
     it('arbitrary bytes decode or are refused with ProtocolError, quickly', () => {

@@ -2,7 +2,8 @@
  * The layering, checked from the sources' import statements (type-only imports included): no import circle among
  * lib/ and actors/; nothing in lib/ below the public API (lib/api/, the entries) imports a machine from actors/;
  * the machines never import the public API; only transports import socket modules; only the nats:// transport
- * imports the NATS client, and the browser entry never reaches it.
+ * and the JetStream directory store import the NATS client, only that store imports `@nats-io/kv`, and the
+ * browser entry reaches neither.
  *
  *   npx mocha spec/structure/imports.spec.ts
  */
@@ -106,11 +107,16 @@ describe('the layering', () => {
     expect(offenders).to.deep.equal([]);
   });
 
-  it('lets only lib/transports/nats.ts import the NATS client, and keeps it off the browser entry', () => {
+  it('lets only lib/transports/nats.ts and the JetStream store import the NATS client, only that store @nats-io/kv, and keeps both off the browser entry', () => {
+    const allowed: Record<string, string[]> = {
+      'lib/transports/nats.ts': ['@nats-io/transport-node'],
+      'lib/directory/jetstream-store.ts': ['@nats-io/transport-node', '@nats-io/kv'],
+    };
     const offenders = [...graph].flatMap(([file, targets]) =>
-      file === 'lib/transports/nats.ts' ? [] : targets.filter((t) => t.startsWith('@nats-io/')).map((t) => `${file} → ${t}`),
+      targets.filter((t) => t.startsWith('@nats-io/') && !(allowed[file] ?? []).includes(t)).map((t) => `${file} → ${t}`),
     );
     expect(offenders).to.deep.equal([]);
+    expect(graph.get('lib/directory/jetstream-store.ts')).to.include('@nats-io/kv');
     const reached = new Set<string>();
     const walk = (file: string): void => {
       if (reached.has(file)) return;
