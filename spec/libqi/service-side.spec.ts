@@ -6,7 +6,7 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/service-side.spec.ts
  */
 import { expect } from 'chai';
-import { CanceledError } from '../../lib/protocol/errors.js';
+import { CanceledError, UnauthorizedError } from '../../lib/protocol/errors.js';
 import { connectLibqi, createLibqiService, type LibqiService } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
@@ -99,5 +99,34 @@ describe('libqi service side: qimessaging services served to the real libqi', fu
     } finally {
       await connection.close();
     }
+  });
+});
+
+describe('libqi service side: registering with a libqi directory that requires a token', function () {
+  this.timeout(60_000);
+  let sd: PeerProcess | undefined;
+  let sdUrl: string;
+
+  before(async function () {
+    skipWithoutPeer(this);
+    const port = await freePort();
+    sdUrl = `tcp://127.0.0.1:${port}`;
+    sd = await startPeer('qi_sd', ['--auth=token', '--user=alice', '--token=s3cret', sdUrl], { port });
+  });
+
+  after(async () => {
+    await sd?.stop();
+  });
+
+  it('registers with the right credentials (qi_zoo_client, logged in, passes), and is refused with UnauthorizedError otherwise', async () => {
+    const zoo = await createLibqiService('Zoo', zooImplementation(), { directory: sdUrl, credentials: { user: 'alice', token: 's3cret' } });
+    try {
+      const { code, output } = await runPeer('qi_zoo_client', ['--user=alice', '--token=s3cret', sdUrl, 'Zoo'], { timeout: 45_000 });
+      expect(output).to.include('summary: 112 ok, 0 failed');
+      expect(code).to.equal(0);
+    } finally {
+      await zoo.close();
+    }
+    await rejection(createLibqiService('Zoo', zooImplementation(), { directory: sdUrl, credentials: { user: 'alice', token: 'wrong' } }), UnauthorizedError);
   });
 });
