@@ -4,3 +4,4 @@ export type { LibqiAuthOptions, LibqiCredentials } from './libqi-socket.js';
 export { createLibqiService, LibqiService, type LibqiServiceOptions } from './libqi-service.js';
 export { withSignature, type MethodSignatureOptions } from './libqi-signatures.js';
 export type { LibqiSignatureMap } from './libqi-object-table.js';
+export { createLibqiServiceDirectory, LibqiServiceDirectory, type LibqiServiceDirectoryOptions } from './libqi-service-directory.js';

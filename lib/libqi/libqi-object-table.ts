@@ -23,7 +23,21 @@ export interface LibqiMethodMember {
   typedDynamics: boolean;
   /** True if the method takes a CallContext first (withContext): only then is an AbortSignal made per call. */
   usesContext: boolean;
-  invoke(args: unknown[], signal: AbortSignal | undefined): unknown;
+  invoke(args: unknown[], signal: AbortSignal | undefined, caller: LibqiCaller): unknown;
+}
+
+/** The link a call came on, for members that answer per link (a directory forgets what a link registered when it closes). */
+export interface LibqiCaller {
+  readonly remote: string;
+  /** Calls `listener` once, when the link closes. */
+  onClose(listener: () => void): void;
+}
+
+const WITH_CALLER = Symbol('qimessaging.libqiCaller');
+
+/** @internal Marks a method that takes the calling link first (the ServiceDirectory's registerService). */
+export function withCaller<Args extends unknown[], Result>(fn: (caller: LibqiCaller, ...args: Args) => Result): (...args: Args) => Result {
+  return Object.assign(fn, { [WITH_CALLER]: true }) as unknown as (...args: Args) => Result;
 }
 
 export interface LibqiSignalMember {
@@ -91,7 +105,9 @@ export function buildLibqiObjectTable(implementation: object, signatures: LibqiS
           signature,
           typedDynamics: declared?.typedDynamics ?? false,
           usesContext: contextual,
-          invoke: contextual
+          invoke: (fn as { [WITH_CALLER]?: true })[WITH_CALLER]
+            ? (args, _signal, caller) => fn.call(implementation, caller, ...args)
+            : contextual
             ? (args, signal) => fn.call(implementation, { signal: signal ?? new AbortController().signal, identity: undefined } satisfies CallContext, ...args)
             : (args) => fn.apply(implementation, args),
         });

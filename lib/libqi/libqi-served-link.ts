@@ -23,7 +23,7 @@ import {
 } from '../protocol/libqi/index.js';
 import type { Link } from '../transports/transport.js';
 import { answerBuiltin, isBuiltin, type BuiltinLink } from './libqi-builtins.js';
-import { buildLibqiObjectTable, type LibqiSignalMember } from './libqi-object-table.js';
+import { buildLibqiObjectTable, type LibqiCaller, type LibqiSignalMember } from './libqi-object-table.js';
 import { LibqiServedObject } from './libqi-served-object.js';
 import { LOCAL_CAPABILITIES } from './libqi-socket.js';
 
@@ -45,7 +45,7 @@ interface InflightCall {
 
 const AUTH_STATE_DONE = 3;
 
-export class LibqiServedLink implements BuiltinLink {
+export class LibqiServedLink implements BuiltinLink, LibqiCaller {
   codec: CodecOptions = { objectPtrUid: true };
   private nextMessageId = 1;
   private nextLinkId = 1n;
@@ -55,6 +55,7 @@ export class LibqiServedLink implements BuiltinLink {
   /** Objects returned on this link, by object id, and by the JS object (returned twice, one id). */
   private readonly objects = new Map<number, LibqiServedObject>();
   private readonly objectIds = new WeakMap<object, number>();
+  private readonly closeListeners: Array<() => void> = [];
 
   constructor(
     readonly link: Link,
@@ -63,6 +64,15 @@ export class LibqiServedLink implements BuiltinLink {
   ) {
     link.onFrame((frame) => this.onMessage(frame));
     link.onClose(() => this.closed());
+  }
+
+  get remote(): string {
+    return this.link.remote;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.link.closed) listener();
+    else this.closeListeners.push(listener);
   }
 
   registerEvent(object: LibqiServedObject, serviceId: number, signal: number, clientLink: bigint): bigint {
@@ -142,7 +152,7 @@ export class LibqiServedLink implements BuiltinLink {
         const decoded = decodeValue(method.signature.params, payload, { ...this.codec, typedDynamics: method.typedDynamics });
         const args = Array.isArray(decoded) ? decoded : Object.values(decoded as object);
         if (method.usesContext) call.controller = new AbortController();
-        value = await method.invoke(args, call.controller?.signal);
+        value = await method.invoke(args, call.controller?.signal, this);
         returns = method.signature.returns;
       }
       if (!answers || call.answered) return;
@@ -226,6 +236,7 @@ export class LibqiServedLink implements BuiltinLink {
     this.dropSubscriptions('');
     for (const object of this.objects.values()) object.close();
     this.objects.clear();
+    for (const listener of this.closeListeners.splice(0)) listener();
     this.onClosed();
   }
 }

@@ -18,12 +18,11 @@
  * `serviceReady(id)`; `close()` calls `unregisterService(id)`.
  */
 import { randomUUID } from 'node:crypto';
-import { BadArgumentsError, TransportError } from '../protocol/errors.js';
 import { LibqiAddress } from '../protocol/libqi/index.js';
-import { TcpTransport } from '../transports/tcp.js';
-import { TlsTransport, type TlsTransportOptions } from '../transports/tls.js';
+import type { TlsTransportOptions } from '../transports/tls.js';
 import type { Listener } from '../transports/transport.js';
 import { connectLibqi, type LibqiConnection, type LibqiServiceInfo } from './libqi-connection.js';
+import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, type LibqiSignatureMap } from './libqi-object-table.js';
 import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
 import { LibqiServedObject } from './libqi-served-object.js';
@@ -43,17 +42,14 @@ export interface LibqiServiceOptions extends LibqiAuthOptions {
   /** TLS for a `tcps://` directory and a `tcps://` listener. */
   tls?: TlsTransportOptions;
   /**
-   * The ServiceInfo's machineId. libqi clients on another machine skip loopback endpoints, on the same one prefer
-   * them. Default: the directory's own `machineId()` when the directory is on a loopback address (same machine),
-   * else a random id kept for this process.
+   * The ServiceInfo's machineId: a libqi client whose own id it is prefers the service's loopback endpoints, any
+   * other tries them all. Default: libqi's id for this machine and user (libqi-local.ts), else a random one.
    */
   machineId?: string;
   /** Milliseconds the directory link may take to open and authenticate (default 10 s). */
   connectTimeout?: number;
 }
 
-const PROCESS_MACHINE_ID = randomUUID();
-const LOOPBACK = /^(127\.|localhost$|\[?::1\]?$)/;
 
 /** Serves `implementation` as the libqi service `name` and registers it; resolves once `serviceReady` was answered. */
 export async function createLibqiService(name: string, implementation: object, options: LibqiServiceOptions): Promise<LibqiService> {
@@ -95,8 +91,11 @@ export class LibqiService implements LibqiServedLinkHost {
 
   /** @internal */
   async start(options: LibqiServiceOptions): Promise<void> {
-    this.listener = await this.listen(options.listen ?? 'tcp://127.0.0.1:0', options.tls);
-    this.endpoints = options.endpoints ?? [this.listener.url.replace(/^tls:/, 'tcps:')];
+    this.listener = await listenLibqi(options.listen ?? 'tcp://127.0.0.1:0', options.tls, (link) => {
+      const served = new LibqiServedLink(link, this, () => this.links.delete(served));
+      this.links.add(served);
+    });
+    this.endpoints = options.endpoints ?? [this.listener.url];
     this.connection = await connectLibqi(options.directory, {
       credentials: options.credentials,
       answerChallenge: options.answerChallenge,
@@ -104,11 +103,10 @@ export class LibqiService implements LibqiServedLinkHost {
       connectTimeout: options.connectTimeout,
     });
     const directory = this.connection.directory;
-    const machineId = options.machineId ?? (LOOPBACK.test(new URL(options.directory).hostname) ? String(await directory.call('machineId')) : PROCESS_MACHINE_ID);
     const info: LibqiServiceInfo = {
       name: this.name,
       serviceId: 0,
-      machineId,
+      machineId: options.machineId ?? localMachineId(),
       processId: process.pid,
       endpoints: this.endpoints,
       sessionId: randomUUID(),
@@ -130,25 +128,4 @@ export class LibqiService implements LibqiServedLinkHost {
     this.mainObject.close();
   }
 
-  private async listen(endpoint: string, tls: TlsTransportOptions | undefined): Promise<Listener> {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new BadArgumentsError(`invalid listen endpoint '${endpoint}'`);
-    }
-    const onLink = (link: Parameters<Parameters<TcpTransport['listen']>[1]>[0]): void => {
-      const served = new LibqiServedLink(link, this, () => this.links.delete(served));
-      this.links.add(served);
-    };
-    const hostPort = `${url.hostname}:${url.port || '0'}`;
-    switch (url.protocol) {
-      case 'tcp:':
-        return new TcpTransport().listen(new URL(`tcp://${hostPort}`), onLink, { protocolVersion: 0 });
-      case 'tcps:':
-        return new TlsTransport(tls ?? {}).listen(new URL(`tls://${hostPort}`), onLink, { protocolVersion: 0 });
-      default:
-        throw new TransportError(`a libqi service listens on tcp:// or tcps://, not '${endpoint}'`);
-    }
-  }
 }

@@ -1,0 +1,54 @@
+/**
+ * What a libqi peer says of where it runs, for ServiceInfos: its machine id, and listening with libqi's framing.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { BadArgumentsError, TransportError } from '../protocol/errors.js';
+import { TcpTransport } from '../transports/tcp.js';
+import { TlsTransport, type TlsTransportOptions } from '../transports/tls.js';
+import type { Link, Listener } from '../transports/transport.js';
+
+let machineId: string | undefined;
+
+/**
+ * This machine's libqi machine id: what libqi (built without systemd, as the kit's) keeps in
+ * `~/.config/qimessaging/machine_id`, so that libqi processes of the same user take this one for local (and
+ * prefer its loopback endpoints); else a random id for this process. A libqi built with systemd derives its id
+ * from /etc/machine-id with a salt instead, and will see this one as another machine (it then tries every endpoint).
+ */
+export function localMachineId(): string {
+  if (machineId !== undefined) return machineId;
+  try {
+    const configHome = process.env['XDG_CONFIG_HOME'] || join(homedir(), '.config');
+    const stored = readFileSync(join(configHome, 'qimessaging', 'machine_id'), 'utf8').trim();
+    machineId = /^[0-9a-f-]{8,64}$/i.test(stored) ? stored : randomUUID();
+  } catch {
+    machineId = randomUUID();
+  }
+  return machineId;
+}
+
+/** Listens on a libqi endpoint (`tcp://`, or `tcps://` with `tls.cert`/`tls.key`) with version-0 framing; the listener's url is in libqi's form. */
+export async function listenLibqi(endpoint: string, tls: TlsTransportOptions | undefined, onLink: (link: Link) => void): Promise<Listener> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new BadArgumentsError(`invalid listen endpoint '${endpoint}'`);
+  }
+  const hostPort = `${url.hostname}:${url.port || '0'}`;
+  let listener: Listener;
+  switch (url.protocol) {
+    case 'tcp:':
+      listener = await new TcpTransport().listen(new URL(`tcp://${hostPort}`), onLink, { protocolVersion: 0 });
+      break;
+    case 'tcps:':
+      listener = await new TlsTransport(tls ?? {}).listen(new URL(`tls://${hostPort}`), onLink, { protocolVersion: 0 });
+      break;
+    default:
+      throw new TransportError(`libqi listens on tcp:// or tcps://, not '${endpoint}'`);
+  }
+  return { url: listener.url.replace(/^tls:/, 'tcps:'), close: () => listener.close() };
+}
