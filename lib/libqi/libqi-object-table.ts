@@ -105,17 +105,21 @@ export function buildLibqiObjectTable(implementation: object, signatures: LibqiS
           signature,
           typedDynamics: declared?.typedDynamics ?? false,
           usesContext: contextual,
-          invoke: (fn as { [WITH_CALLER]?: true })[WITH_CALLER]
-            ? (args, _signal, caller) => fn.call(implementation, caller, ...args)
-            : contextual
-            ? (args, signal) => fn.call(implementation, { signal: signal ?? new AbortController().signal, identity: undefined } satisfies CallContext, ...args)
-            : (args) => fn.apply(implementation, args),
+          invoke: invoker(fn, implementation, contextual),
         });
         table.metaObject.methods.set(id, metaMethod(id, name, signature.params.text, signature.returns.text));
       }
     }
   }
   return table;
+}
+
+/** How a call reaches `fn`: with the calling link first (withCaller), with its context first (withContext), or as is. */
+function invoker(fn: (...args: unknown[]) => unknown, self: object, contextual: boolean): LibqiMethodMember['invoke'] {
+  if ((fn as { [WITH_CALLER]?: true })[WITH_CALLER]) return (args, _signal, caller) => fn.call(self, caller, ...args);
+  if (!contextual) return (args) => fn.apply(self, args);
+  // libqi clients are not authenticated here: a `withContext` method sees no identity.
+  return (args, signal) => fn.call(self, { signal: signal ?? new AbortController().signal, identity: undefined } satisfies CallContext, ...args);
 }
 
 function addSignal(table: LibqiObjectTable, signal: LibqiSignalMember): void {
