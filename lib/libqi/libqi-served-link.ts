@@ -6,7 +6,7 @@
  * answer is then dropped); Events sent for each registerEvent; objects a method returns as `o` served on this
  * link until it closes or the client terminates them.
  */
-import { CanceledError, ProtocolError } from '../protocol/errors.js';
+import { CanceledError, ProtocolError, UnauthorizedError } from '../protocol/errors.js';
 import { MessageType } from '../protocol/header.js';
 import {
   buildLibqiMessage,
@@ -24,6 +24,7 @@ import {
 import type { Link } from '../transports/transport.js';
 import { answerBuiltin, isBuiltin, type BuiltinLink } from './libqi-builtins.js';
 import { buildLibqiObjectTable, type LibqiCaller, type LibqiSignalMember } from './libqi-object-table.js';
+import type { LibqiAuthDecision, LibqiAuthenticator, LibqiAuthStep } from './libqi-server-auth.js';
 import { LibqiServedObject } from './libqi-served-object.js';
 import { LOCAL_CAPABILITIES } from './libqi-socket.js';
 
@@ -34,6 +35,8 @@ export interface LibqiServedLinkHost {
   readonly mainObject: LibqiServedObject;
   /** A fresh object id for a returned object (unique in the service, from 2). */
   nextObjectId(): number;
+  /** When set, clients must authenticate before anything else (libqi-server-auth.ts). */
+  readonly authenticate?: LibqiAuthenticator | undefined;
 }
 
 interface InflightCall {
@@ -43,6 +46,7 @@ interface InflightCall {
   answered: boolean;
 }
 
+const AUTH_STATE_CONTINUE = 2;
 const AUTH_STATE_DONE = 3;
 
 export class LibqiServedLink implements BuiltinLink, LibqiCaller {
@@ -56,12 +60,17 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
   private readonly objects = new Map<number, LibqiServedObject>();
   private readonly objectIds = new WeakMap<object, number>();
   private readonly closeListeners: Array<() => void> = [];
+  /** False until the handshake is done, when the host requires authentication. */
+  private authenticated: boolean;
+  private authStep: LibqiAuthStep | undefined;
+  private handshakes = 0;
 
   constructor(
     readonly link: Link,
     private readonly host: LibqiServedLinkHost,
     private readonly onClosed: () => void = () => {},
   ) {
+    this.authenticated = host.authenticate === undefined;
     link.onFrame((frame) => this.onMessage(frame));
     link.onClose(() => this.closed());
   }
@@ -106,10 +115,15 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
       return;
     }
     const payload = libqiPayload(frame);
+    const toSocket = header.service === LibqiAddress.socketService && header.object === LibqiAddress.socketObject;
+    if (!this.authenticated && !(toSocket && header.type === MessageType.Call)) {
+      // As libqi's server with an AuthProvider: anything but authenticate before it is done ends the link.
+      return this.link.close(new UnauthorizedError(`a libqi client sent a ${header.type === MessageType.Call ? 'call' : 'message'} before authenticating`));
+    }
     switch (header.type) {
       case MessageType.Call:
       case MessageType.Post:
-        if (header.service === LibqiAddress.socketService && header.object === LibqiAddress.socketObject) return this.authenticate(header, payload);
+        if (toSocket) return void this.authenticate(header, payload);
         return void this.dispatch(header, payload);
       case MessageType.Cancel:
         return this.cancel(header, payload);
@@ -119,20 +133,47 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
     }
   }
 
-  /** The capability exchange: this side's capabilities and `__qi_auth_state` 3 (no credentials are asked for). */
-  private authenticate(header: LibqiHeader, payload: Uint8Array): void {
+  /**
+   * The capability exchange: the first answer carries this side's capabilities; the `auth_*` fields go to the
+   * host's authenticator, if any, whose decision sets `__qi_auth_state` (2 continue, 3 done) or refuses.
+   */
+  private async authenticate(header: LibqiHeader, payload: Uint8Array): Promise<void> {
     if (header.action !== LibqiAddress.authenticateAction || header.type !== MessageType.Call) return this.sendError(header, `no method ${header.action} on the socket object`);
-    let peer: Map<string, unknown>;
+    let request: Map<string, unknown>;
     try {
-      peer = decodeValue('{sm}', payload, this.codec) as Map<string, unknown>;
+      request = decodeValue('{sm}', payload, this.codec) as Map<string, unknown>;
     } catch (err) {
       return this.sendError(header, `bad authenticate: ${(err as Error).message}`);
     }
-    const reply = new Map<string, unknown>(LOCAL_CAPABILITIES.map(([name, value]) => [name, value]));
+    const first = this.handshakes++ === 0;
+    const reply = new Map<string, unknown>(first ? LOCAL_CAPABILITIES.map(([name, value]) => [name, value]) : []);
+    if (first) {
+      const shares = (name: string): boolean => LOCAL_CAPABILITIES.some(([n, v]) => n === name && v) && request.get(name) === true;
+      this.codec = { objectPtrUid: shares('ObjectPtrUID') };
+    }
+    if (!this.authenticated) {
+      const fields: Record<string, unknown> = { remoteEndpoint: this.link.remote };
+      for (const [key, value] of request) if (key.startsWith('auth_')) fields[key.slice(5)] = value;
+      this.authStep ??= this.host.authenticate!();
+      let decision: LibqiAuthDecision;
+      try {
+        decision = await this.authStep(fields);
+      } catch (err) {
+        decision = { state: 'refused', reason: err instanceof Error ? err.message : String(err) };
+      }
+      if (decision.state === 'refused') {
+        this.sendError(header, `Authentication failed: ${decision.reason}`);
+        return this.link.close(new UnauthorizedError(`libqi client refused: ${decision.reason}`));
+      }
+      if (decision.state === 'continue') {
+        reply.set('__qi_auth_state', typed('I', AUTH_STATE_CONTINUE));
+        for (const [key, value] of Object.entries(decision.fields)) reply.set(`auth_${key}`, value);
+        return this.send({ ...header, type: MessageType.Reply }, encodeToBytes('{sm}', reply, this.codec));
+      }
+      this.authenticated = true;
+    }
     reply.set('__qi_auth_state', typed('I', AUTH_STATE_DONE));
     this.send({ ...header, type: MessageType.Reply }, encodeToBytes('{sm}', reply, this.codec));
-    const shares = (name: string): boolean => LOCAL_CAPABILITIES.some(([n, v]) => n === name && v) && peer.get(name) === true;
-    this.codec = { objectPtrUid: shares('ObjectPtrUID') };
   }
 
   private async dispatch(header: LibqiHeader, payload: Uint8Array): Promise<void> {

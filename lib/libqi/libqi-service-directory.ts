@@ -26,6 +26,7 @@ import type { LibqiServiceInfo } from './libqi-connection.js';
 import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, withCaller, type LibqiCaller } from './libqi-object-table.js';
 import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
+import type { LibqiAuthenticator } from './libqi-server-auth.js';
 import { LibqiServedObject } from './libqi-served-object.js';
 import { withSignature } from './libqi-signatures.js';
 
@@ -34,6 +35,8 @@ export interface LibqiServiceDirectoryOptions {
   listen?: string | string[];
   /** TLS for a `tcps://` listener (`cert` and `key`). */
   tls?: TlsTransportOptions;
+  /** Requires libqi peers (clients and registering services) to authenticate (libqi-server-auth.ts). Default: none asked. */
+  authenticate?: LibqiAuthenticator;
   /** Its ServiceInfo's machineId and `machineId()` (default libqi's id for this machine, libqi-local.ts). */
   machineId?: string;
 }
@@ -42,7 +45,7 @@ const SERVICE_INFO = '(sIsI[s]ss)<ServiceInfo,name,serviceId,machineId,processId
 
 /** Starts a libqi ServiceDirectory; resolves once it listens. */
 export async function createLibqiServiceDirectory(options: LibqiServiceDirectoryOptions = {}): Promise<LibqiServiceDirectory> {
-  const directory = new LibqiServiceDirectory(options.machineId ?? localMachineId());
+  const directory = new LibqiServiceDirectory(options.machineId ?? localMachineId(), options.authenticate);
   try {
     await directory.start(options);
   } catch (err) {
@@ -71,7 +74,10 @@ export class LibqiServiceDirectory implements LibqiServedLinkHost {
   private readonly members;
 
   /** @internal Use `createLibqiServiceDirectory`. */
-  constructor(readonly machineId: string) {
+  constructor(
+    readonly machineId: string,
+    readonly authenticate?: LibqiAuthenticator,
+  ) {
     this.members = this.directoryMembers();
     this.mainObject = new LibqiServedObject(buildLibqiObjectTable(this.members), LibqiAddress.mainObject);
   }

@@ -26,6 +26,7 @@ import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, type LibqiSignatureMap } from './libqi-object-table.js';
 import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
 import { LibqiServedObject } from './libqi-served-object.js';
+import type { LibqiAuthenticator } from './libqi-server-auth.js';
 import type { LibqiAuthOptions } from './libqi-socket.js';
 
 export interface LibqiServiceOptions extends LibqiAuthOptions {
@@ -46,6 +47,11 @@ export interface LibqiServiceOptions extends LibqiAuthOptions {
    * other tries them all. Default: libqi's id for this machine and user (libqi-local.ts), else a random one.
    */
   machineId?: string;
+  /**
+   * Requires libqi clients of the service to authenticate (libqi-server-auth.ts), e.g.
+   * `libqiTokenAuthenticator({ alice: 's3cret' })`. Default: none asked, as libqi without an AuthProvider.
+   */
+  authenticate?: LibqiAuthenticator;
   /** Milliseconds the directory link may take to open and authenticate (default 10 s). */
   connectTimeout?: number;
 }
@@ -54,7 +60,7 @@ export interface LibqiServiceOptions extends LibqiAuthOptions {
 /** Serves `implementation` as the libqi service `name` and registers it; resolves once `serviceReady` was answered. */
 export async function createLibqiService(name: string, implementation: object, options: LibqiServiceOptions): Promise<LibqiService> {
   const table = buildLibqiObjectTable(implementation, options.signatures, options.description);
-  const service = new LibqiService(name, new LibqiServedObject(table, LibqiAddress.mainObject));
+  const service = new LibqiService(name, new LibqiServedObject(table, LibqiAddress.mainObject), options.authenticate);
   try {
     await service.start(options);
   } catch (err) {
@@ -78,6 +84,7 @@ export class LibqiService implements LibqiServedLinkHost {
   constructor(
     readonly name: string,
     readonly mainObject: LibqiServedObject,
+    readonly authenticate?: LibqiAuthenticator,
   ) {}
 
   /** The directory this service is registered with, as a libqi client. */

@@ -19,7 +19,7 @@ import {
   type LibqiHeader,
   type QiType,
 } from '../../lib/protocol/libqi/index.js';
-import { withSignature } from '../../lib/libqi/index.js';
+import { libqiTokenAuthenticator, withSignature, type LibqiAuthenticator } from '../../lib/libqi/index.js';
 import { buildLibqiObjectTable } from '../../lib/libqi/libqi-object-table.js';
 import { LibqiServedLink } from '../../lib/libqi/libqi-served-link.js';
 import { LibqiServedObject } from '../../lib/libqi/libqi-served-object.js';
@@ -64,7 +64,7 @@ class FakeLink implements Link {
 const SERVICE = 7;
 let nextId = 1;
 
-function setup() {
+function setup(authenticate?: LibqiAuthenticator) {
   let aborted: unknown;
   const impl = {
     add: withSignature('(ii)->i', (a: number, b: number) => a + b),
@@ -85,7 +85,7 @@ function setup() {
   const main = new LibqiServedObject(buildLibqiObjectTable(impl), 1);
   let objects = 1;
   const link = new FakeLink();
-  new LibqiServedLink(link, { serviceId: SERVICE, mainObject: main, nextObjectId: () => ++objects });
+  new LibqiServedLink(link, { serviceId: SERVICE, mainObject: main, nextObjectId: () => ++objects, authenticate });
   const call = (action: number, params: string | QiType, args: unknown, object = 1, type: MessageType = MessageType.Call): number => {
     const id = nextId++;
     link.deliver(buildLibqiMessage({ id, type, flags: 0, service: SERVICE, object, action }, encodeToBytes(params, args)));
@@ -185,5 +185,47 @@ describe('libqi served link: one client link to a served object', () => {
     call(3, '(I)', [SERVICE], 2, MessageType.Post);
     const after = await answer(call(100, '(s)', ['zoo'], 2));
     expect(after.header.type).to.equal(MessageType.Error);
+  });
+
+  describe('with an authenticator', () => {
+    const authenticate = (link: FakeLink, fields: Map<string, unknown>): number => {
+      const id = nextId++;
+      link.deliver(buildLibqiMessage({ id, type: MessageType.Call, flags: 0, service: 0, object: 0, action: 8 }, encodeToBytes('{sm}', fields)));
+      return id;
+    };
+
+    it('refuses a wrong token with an Error "Authentication failed: <reason>" (a dynamic string), then closes the link', async () => {
+      const { link, answer } = setup(libqiTokenAuthenticator({ alice: 's3cret' }));
+      const id = authenticate(link, new Map<string, unknown>([['ObjectPtrUID', true], ['auth_user', 'alice'], ['auth_token', 'nope']]));
+      const { header, payload } = await answer(id);
+      expect(header).to.deep.include({ type: MessageType.Error, service: 0, object: 0, action: 8 });
+      expect(decodeValue('m', payload, { typedDynamics: true })).to.deep.equal(typed('s', 'Authentication failed: bad token'));
+      expect(link.closed).to.equal(true);
+    });
+
+    it('closes a link that calls before authenticating, and serves one that authenticated', async () => {
+      const early = setup(libqiTokenAuthenticator({ alice: 's3cret' }));
+      early.call(100, '(ii)', [1, 2]);
+      expect(early.link.closed).to.equal(true);
+      expect(early.link.sent).to.have.length(0);
+      const { link, call, answer } = setup(libqiTokenAuthenticator({ alice: 's3cret' }));
+      const reply = decodeValue('{sm}', (await answer(authenticate(link, new Map([['auth_user', 'alice'], ['auth_token', 's3cret']])))).payload) as Map<string, unknown>;
+      expect(reply.get('__qi_auth_state')).to.equal(3);
+      expect(decodeValue('i', (await answer(call(100, '(ii)', [1, 2]))).payload)).to.equal(3);
+    });
+
+    it('sends a continue step as state 2 with its fields, and the last answer as state 3 alone (libqi: auth #33, #35)', async () => {
+      let step = 0;
+      const challenge: LibqiAuthenticator = () => (fields) =>
+        step++ === 0 ? { state: 'continue', fields: { challenge: 'abc' } } : fields['response'] === 'ok' ? { state: 'done' } : { state: 'refused', reason: 'bad response' };
+      const { link, answer } = setup(challenge);
+      const first = decodeValue('{sm}', (await answer(authenticate(link, new Map<string, unknown>([['RemoteCancelableCalls', true], ['auth_user', 'alice']])))).payload) as Map<string, unknown>;
+      expect(first.get('__qi_auth_state')).to.equal(2);
+      expect(first.get('auth_challenge')).to.equal('abc');
+      expect(first.get('RemoteCancelableCalls')).to.equal(true);
+      const last = decodeValue('{sm}', (await answer(authenticate(link, new Map([['auth_user', 'alice'], ['auth_response', 'ok']])))).payload) as Map<string, unknown>;
+      expect([...last.keys()]).to.deep.equal(['__qi_auth_state']);
+      expect(last.get('__qi_auth_state')).to.equal(3);
+    });
   });
 });
