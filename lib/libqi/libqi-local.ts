@@ -30,7 +30,11 @@ export function localMachineId(): string {
   return machineId;
 }
 
-/** Listens on a libqi endpoint (`tcp://`, or `tcps://` with `tls.cert`/`tls.key`) with version-0 framing; the listener's url is in libqi's form. */
+/**
+ * Listens on a libqi endpoint with version-0 framing: `tcp://`, `tcps://` (`tls.cert`/`tls.key`; clients are not
+ * asked for a certificate, as libqi's), `tcpsm://` (also `tls.ca`: clients must show a certificate it signed). The
+ * listener's url is in libqi's form.
+ */
 export async function listenLibqi(endpoint: string, tls: TlsTransportOptions | undefined, onLink: (link: Link) => void): Promise<Listener> {
   let url: URL;
   try {
@@ -47,8 +51,12 @@ export async function listenLibqi(endpoint: string, tls: TlsTransportOptions | u
     case 'tcps:':
       listener = await new TlsTransport(tls ?? {}).listen(new URL(`tls://${hostPort}`), onLink, { protocolVersion: 0 });
       break;
+    case 'tcpsm:':
+      // Mutual TLS, as libqi's tcpsm://: every client shows a certificate the `ca` signed.
+      listener = await new TlsTransport({ ...tls, requestCert: true, rejectUnauthorized: true }).listen(new URL(`tls://${hostPort}`), onLink, { protocolVersion: 0 });
+      break;
     default:
-      throw new TransportError(`libqi listens on tcp:// or tcps://, not '${endpoint}'`);
+      throw new TransportError(`libqi listens on tcp://, tcps:// or tcpsm://, not '${endpoint}'`);
   }
-  return { url: listener.url.replace(/^tls:/, 'tcps:'), close: () => listener.close() };
+  return { url: listener.url.replace(/^tls:/, url.protocol === 'tcpsm:' ? 'tcpsm:' : 'tcps:'), close: () => listener.close() };
 }
