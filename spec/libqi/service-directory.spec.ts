@@ -12,7 +12,7 @@ import { RemoteError, ServiceNotFoundError } from '../../lib/protocol/errors.js'
 import { connectLibqi, createLibqiService, createLibqiServiceDirectory, type LibqiServiceDirectory } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
-import { freePort, runPeer, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, runPeer, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
 import { zooImplementation } from './zoo-impl.js';
 
 describe('libqi ServiceDirectory (qimessaging) with qimessaging libqi clients and services', function () {
@@ -96,7 +96,7 @@ describe('libqi ServiceDirectory (qimessaging) spoken to by the real libqi', fun
     await eventually(() => sd!.services().some((s) => s.name === 'Echo'), 10_000, 'Echo registered');
     const echo = sd!.services().find((s) => s.name === 'Echo')!;
     expect(echo.endpoints).to.include(`tcp://127.0.0.1:${echoPort}`);
-    const { code, output } = await runPeer('qi_client', ['demo', sd!.url], { timeout: 30_000 });
+    const { code, output } = await runQiClientDemo(sd!.url);
     for (const line of output.split('\n').filter((l) => l.includes(' -> ') && !l.startsWith('method '))) console.log(`      ${line}`);
     expect(output).to.include('services: [1]ServiceDirectory [2]Echo');
     expect(output).to.include('fail -> error: boom');

@@ -10,7 +10,7 @@ import { CanceledError, UnauthorizedError } from '../../lib/protocol/errors.js';
 import { connectLibqi, createLibqiService, type LibqiService } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
-import { freePort, runPeer, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, runPeer, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
 import { zooImplementation } from './zoo-impl.js';
 
 describe('libqi service side: qimessaging services served to the real libqi', function () {
@@ -49,7 +49,7 @@ describe('libqi service side: qimessaging services served to the real libqi', fu
   });
 
   it("passes the kit's qi_client demo against a qimessaging Echo (exit 0)", async () => {
-    const { code, output } = await runPeer('qi_client', ['demo', sdUrl], { timeout: 30_000 });
+    const { code, output } = await runQiClientDemo(sdUrl);
     for (const line of output.split('\n').filter((l) => /->|^services|^connected/.test(l) && !l.startsWith('method '))) console.log(`      ${line}`);
     expect(output).to.include('echo -> hello');
     expect(output).to.include('add -> 42');
