@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BadArgumentsError, TransportError } from '../protocol/errors.js';
+import { DEFAULT_MAX_BUFFERED_BYTES } from '../session/link-host.js';
 import { TcpTransport } from '../transports/tcp.js';
 import { TlsTransport, type TlsTransportOptions } from '../transports/tls.js';
 import type { Link, Listener } from '../transports/transport.js';
@@ -43,17 +44,19 @@ export async function listenLibqi(endpoint: string, tls: TlsTransportOptions | u
     throw new BadArgumentsError(`invalid listen endpoint '${endpoint}'`);
   }
   const hostPort = `${url.hostname}:${url.port || '0'}`;
+  // A client that calls and never reads costs at most this much of our memory, as on native links (LinkHost).
+  const options = { protocolVersion: 0, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES } as const;
   let listener: Listener;
   switch (url.protocol) {
     case 'tcp:':
-      listener = await new TcpTransport().listen(new URL(`tcp://${hostPort}`), onLink, { protocolVersion: 0 });
+      listener = await new TcpTransport().listen(new URL(`tcp://${hostPort}`), onLink, options);
       break;
     case 'tcps:':
-      listener = await new TlsTransport(tls ?? {}).listen(new URL(`tls://${hostPort}`), onLink, { protocolVersion: 0 });
+      listener = await new TlsTransport(tls ?? {}).listen(new URL(`tls://${hostPort}`), onLink, options);
       break;
     case 'tcpsm:':
       // Mutual TLS, as libqi's tcpsm://: every client shows a certificate the `ca` signed.
-      listener = await new TlsTransport({ ...tls, requestCert: true, rejectUnauthorized: true }).listen(new URL(`tls://${hostPort}`), onLink, { protocolVersion: 0 });
+      listener = await new TlsTransport({ ...tls, requestCert: true, rejectUnauthorized: true }).listen(new URL(`tls://${hostPort}`), onLink, options);
       break;
     default:
       throw new TransportError(`libqi listens on tcp://, tcps:// or tcpsm://, not '${endpoint}'`);

@@ -46,6 +46,8 @@ interface InflightCall {
   answered: boolean;
 }
 
+/** Calls one link may have this side answer later, as a native session's `maxPendingCalls` default. */
+export const MAX_PENDING_LIBQI_CALLS = 100_000;
 const AUTH_STATE_CONTINUE = 2;
 const AUTH_STATE_DONE = 3;
 
@@ -178,6 +180,7 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
 
   private async dispatch(header: LibqiHeader, payload: Uint8Array): Promise<void> {
     const answers = header.type === MessageType.Call;
+    if (answers && this.inflight.size >= MAX_PENDING_LIBQI_CALLS) return this.sendError(header, `more than ${MAX_PENDING_LIBQI_CALLS} calls in flight on this link`);
     const call: InflightCall = { header, controller: undefined, answered: false };
     if (answers) this.inflight.set(header.id, call);
     try {
