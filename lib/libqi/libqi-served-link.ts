@@ -125,7 +125,11 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
     switch (header.type) {
       case MessageType.Call:
       case MessageType.Post:
-        if (toSocket) return void this.authenticate(header, payload);
+        if (toSocket) {
+          // An answer that cannot be encoded (an authenticator's continue fields) ends the handshake and the link.
+          this.authenticate(header, payload).catch((err: unknown) => this.link.close(new UnauthorizedError(`libqi authentication failed: ${String(err)}`)));
+          return;
+        }
         return void this.dispatch(header, payload);
       case MessageType.Cancel:
         return this.cancel(header, payload);
