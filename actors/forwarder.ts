@@ -117,6 +117,9 @@ export const forwarderMachine = setup({
         reply.channel,
         context.gateway.fanout(context.service!, context.name),
         context.name === DIRECTORY_NAME ? directoryWrites(reply.metaObject) : undefined,
+        context.gateway.monitor,
+        context.name,
+        sharedMetaObject(context.service!, context.name, reply.metaObject),
       ),
     })),
     storeError: assign({ error: (_, error: ErrorSummary) => error }),
@@ -142,9 +145,11 @@ export const forwarderMachine = setup({
       }
     },
     notifyClientServiceGone: ({ context }, error: ErrorSummary) => {
-      const { client, route, name } = context;
+      const { client, route, name, service } = context;
       if (route && !client.isClosed) {
-        client.endChannel(route.clientChannel, new ServiceGoneError(`service '${name}' is gone: ${error.message}`));
+        // A service closed on purpose said so before its link went (a ClosingNotice): not a crash.
+        const message = service?.closedByPeer !== undefined ? `service '${name}' closed` : `service '${name}' lost: ${error.message}`;
+        client.endChannel(route.clientChannel, new ServiceGoneError(message));
       }
     },
   },

@@ -7,7 +7,7 @@ import { startEchoServer, startRelay } from './raw-relay.js';
 import { startWsEchoServer, startWsRelay } from './raw-ws-relay.js';
 import { startRawNatsEcho } from './raw-nats-pair.js';
 
-const [role, arg] = process.argv.slice(2);
+const [role, arg, port] = process.argv.slice(2);
 // Killed by the bench when it is done: exit normally, so that a `--cpu-prof` profile gets written.
 process.on('SIGTERM', () => process.exit(0));
 const announce = (what: Record<string, unknown>): void => console.log(JSON.stringify(what));
@@ -47,7 +47,8 @@ switch (role) {
   }
   case 'gateway':
   case 'gateway-ws': {
-    const at = role === 'gateway' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/';
+    // A port may be given, so that a gateway can be started again where its clients knew it (the reconnect row).
+    const at = role === 'gateway' ? `tcp://127.0.0.1:${port ?? 0}` : 'ws://127.0.0.1:0/';
     const gateway = await createGateway({ directory: arg!, listen: [at] });
     announce({ gateway: gateway.url });
     break;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats` runs one group. Every figure is compared with a baseline
+ * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats|resilience` runs one group. Every figure is compared with a baseline
  * measured in the same run, in alternating pairs on the same topology, because these machines are shared and noisy.
  * Prints a table, writes bench/results/latest.json and bench/results/latest.svg. See bench/README.md.
  */
@@ -17,6 +17,7 @@ import { memoryThroughput, signalFanout } from './scenarios/in-process.js';
 import { manyConnections } from './scenarios/many-connections.js';
 import { natsScenarios } from './scenarios/nats.js';
 import { peerMoleculer } from './scenarios/peer-moleculer.js';
+import { reconnect, slowConsumerIsolation } from './scenarios/resilience.js';
 import { tcpScenarios } from './scenarios/tcp.js';
 import { wsGatewayThroughput } from './scenarios/ws.js';
 
@@ -69,6 +70,7 @@ try {
   if (wanted('fanout')) add(await signalFanout(quick, pairs));
   if (wanted('bindings')) add(...(await bindingsScale(quick)));
   if (wanted('nats')) add(...(await natsScenarios(quick, pairs)));
+  if (wanted('resilience')) add(await slowConsumerIsolation(quick, pairs), await reconnect(quick, pairs));
 } finally {
   // Before the children go: a child killed but not yet reaped counts for nothing.
   cpuAtEnd = cpuSnapshot();

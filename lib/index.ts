@@ -35,6 +35,9 @@ export { FRAME_CHANNEL, LIFECYCLE_CHANNEL, type FrameMessage, type LifecycleMess
 export type { ServiceRecord } from './directory/directory-client.js';
 export type { DirectoryService } from './directory/directory-service.js';
 export { onOwnHost, type Registrant, type RegistrationPolicy } from './directory/registration-policy.js';
+export type { ServiceLoad, TraceEvent } from './gateway/call-tracer.js';
+export type { TrafficOptions } from './api/gateway-traffic.js';
+export { GATEWAY_MONITOR_NAME, LOAD_INTERVAL_MS, type GatewayMonitorService } from './gateway/gateway-monitor.js';
 export type { MetaObject, MetaMethod, MetaSignal, MetaProperty } from './protocol/control.js';
 export * from './protocol/errors.js';
 export { MessageType, type FrameHeader } from './protocol/header.js';

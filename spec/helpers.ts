@@ -39,6 +39,8 @@ export async function fakeSession(
   options: SessionOptions = {},
   /** Options of the accepting end's link (an acceptor session's own link), e.g. `maxBufferedBytes`. */
   listenOptions: ListenOptions = {},
+  /** The Capability the test's peer opens with (default: this version's, `localCapability()`). */
+  peerCapability: object = localCapability(),
 ): Promise<{ session: Session; link: FakeLink; peer: FakeLink; received: Uint8Array[] }> {
   const fake = new FakeTransport();
   const url = new URL(`fake://peer-${++fakeSessions}`);
@@ -49,7 +51,7 @@ export async function fakeSession(
   peer.onFrame((frame) => received.push(frame));
   const session = new Session(role, options, role === 'acceptor' ? () => Promise.reject(new Error('no binds here')) : undefined);
   session.attach(link);
-  peer.send(capabilityFrame());
+  peer.send(encodeMessage({ id: 0, type: MessageType.Capability, channel: CONTROL_CHANNEL, object: 0, action: 0 }, peerCapability));
   await eventually(() => session.isOpen, 1_000, 'the handshake');
   received.length = 0;
   return { session, link, peer, received };

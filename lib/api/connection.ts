@@ -10,7 +10,10 @@ import type { DirectoryService } from '../directory/directory-service.js';
 import { ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
 import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
 import { Session } from '../session/session.js';
+import type { ServiceLoad, TraceEvent } from '../gateway/call-tracer.js';
+import { GATEWAY_MONITOR_NAME, type GatewayMonitorService } from '../gateway/gateway-monitor.js';
 import { ActorHandle } from './actor-handle.js';
+import { traceCalls, watchLoad, type TrafficOptions } from './gateway-traffic.js';
 import { onActorEnd, settled } from './lifecycle.js';
 import { resolveOptions, type CommonOptions } from './options.js';
 import { ServiceClient, withMethods, type ServiceProxy } from './service-client.js';
@@ -181,6 +184,30 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       // Subscribe first, then look up: a registration in between is seen by one or the other.
       directory.on('serviceAdded', onAdded).then(lookUp, (err: unknown) => settle(() => reject(err)));
     });
+  }
+
+  /**
+   * The calls of `service` through the gateway this connection reaches, live, as the gateway sees them: each call,
+   * reply, error, cancel and post, answers with their latency. Tracing costs the gateway nothing until someone
+   * traces; it stops when the loop does (`break`), or at once when `options.signal` aborts. Throws
+   * ServiceNotFoundError when the peer is not a gateway.
+   *
+   * ```ts
+   * for await (const event of conn.trace('calc')) console.log(event.kind, event.method, event.latencyMs);
+   * ```
+   */
+  trace(service: string, options: TrafficOptions = {}): AsyncGenerator<TraceEvent, void, undefined> {
+    return traceCalls(() => this.service<GatewayMonitorService>(GATEWAY_MONITOR_NAME), service, options);
+  }
+
+  /**
+   * The load on every service through the gateway this connection reaches, once a second: calls answered per
+   * second and p50/p99 latency, as the gateway sees them (services without calls in the interval are left out).
+   * Measured only while someone watches; `options.signal` ends the loop at once. Throws ServiceNotFoundError when
+   * the peer is not a gateway.
+   */
+  load(options: TrafficOptions = {}): AsyncGenerator<ServiceLoad[], void, undefined> {
+    return watchLoad(() => this.service<GatewayMonitorService>(GATEWAY_MONITOR_NAME), options);
   }
 
   /**

@@ -3,6 +3,7 @@ import { ForwarderPool, type ForwarderActor } from '../../actors/forwarder-pool.
 import { gatewayMachine } from '../../actors/gateway.js';
 import { restoreError, startActor } from '../actor-runtime.js';
 import { BindAdmission, type BindAuthorizer } from '../gateway/bind-admission.js';
+import { GATEWAY_MONITOR_NAME } from '../gateway/gateway-monitor.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
 import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ActorHandle } from './actor-handle.js';
@@ -65,12 +66,15 @@ export class Gateway extends ActorHandle<typeof gatewayMachine> {
 /** Starts a Gateway: connects to the directory, listens, and resolves once ready. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { transports, inspect, logger, limits } = resolveOptions(options);
-  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, (name, client, caller) => forwarders.bind(name, client, caller));
   const admission = new BindAdmission({
     authorize: options.authorize,
     maxBindingsPerLink: options.maxBindingsPerLink,
     maxBindingsPerAddress: options.maxBindingsPerAddress,
   });
+  // The monitor is the gateway's own service: no directory, but the same authorization and share as any bind.
+  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, async (name, client, caller) =>
+    name === GATEWAY_MONITOR_NAME ? runtime.monitor.bind(client, caller, await admission.admit(name, client, caller)) : forwarders.bind(name, client, caller),
+  );
   const forwarders = new ForwarderPool(runtime, admission, logger);
   const actor = startActor(gatewayMachine, {
     input: { runtime, forwarders, listen: options.listen, backoff: backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect }) },

@@ -28,6 +28,11 @@ export interface CommonOptions {
    * LimitExceeded (default 64 MiB, nats-server's `max_pending`).
    */
   maxBufferedBytes?: number;
+  /**
+   * Most bytes all accepted links of one listening handle may hold unread together (default 512 MiB, checked four
+   * times a second); past it, the links holding the most are closed with LimitExceeded.
+   */
+  maxBufferedBytesTotal?: number;
   /** A gateway forwards at most this many unanswered calls of one binding; further calls are answered LimitExceeded (default 1,000). */
   maxCallsInFlightPerBinding?: number;
   /**
@@ -73,6 +78,7 @@ export function resolveOptions(options: CommonOptions) {
     maxChannels: options.maxChannels,
     maxPendingCalls: options.maxPendingCalls,
     maxBufferedBytes: options.maxBufferedBytes,
+    maxBufferedBytesTotal: options.maxBufferedBytesTotal,
     maxCallsInFlightPerBinding: options.maxCallsInFlightPerBinding,
     maxSubscriptionsPerLink: options.maxSubscriptionsPerLink,
     maxLinks: options.maxLinks,

@@ -35,6 +35,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Milliseconds before the call rejects with TimeoutError (and is canceled at the service). */
   timeout?: number;
+  /**
+   * Called with each progress report the service's handler sends this call (`context.progress(value)`), until the
+   * call is answered, canceled or times out; reports of other callers' calls never come here. A service too old to
+   * send progress sends none: the call is answered as usual. A listener that throws is counted with the signal
+   * listeners' errors (and given to `onListenerError`); the call goes on.
+   */
+  onProgress?: (value: unknown) => void;
 }
 
 export type SignalListener = (...args: unknown[]) => void;
@@ -330,9 +337,9 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   private objectCall(action: number, args: unknown[], options: CallOptions = {}): Promise<unknown> {
-    const { signal, timeout } = options;
+    const { signal, timeout, onProgress } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal, 'the call was canceled before it was sent'));
-    const { id, result } = this.session.startCall(this.channelNumber, MAIN_OBJECT, action, args);
+    const { id, result } = this.session.startCall(this.channelNumber, MAIN_OBJECT, action, args, onProgress && this.progressListener(onProgress));
     if (!signal && timeout === undefined) return result;
     const cancel = (error: QiError): void => this.session.cancel(this.channelNumber, id, error);
     const onAbort = (): void => cancel(abortError(signal!, 'the call was canceled'));
@@ -344,6 +351,18 @@ export class ClientChannel implements ChannelEndpoint {
     };
     result.then(cleanUp, cleanUp);
     return result;
+  }
+
+  /** The caller's progress listener, its errors counted and reported as a signal listener's are. */
+  private progressListener(onProgress: (value: unknown) => void): (value: unknown) => void {
+    return (value) => {
+      try {
+        onProgress(value);
+      } catch (err) {
+        this.listenerErrors++;
+        this.onListenerError?.(err);
+      }
+    };
   }
 
   private propertyCall(action: number, name: string, extra: unknown[], options?: CallOptions): Promise<unknown> {
@@ -359,7 +378,9 @@ export class ClientChannel implements ChannelEndpoint {
 
   /** This client's defaults overridden by one call's options; no new object for the common call without any. */
   private withDefaults(options: CallOptions | undefined): CallOptions {
-    if (options === undefined || (options.signal === undefined && options.timeout === undefined)) return this.defaults;
+    if (options === undefined || (options.signal === undefined && options.timeout === undefined && options.onProgress === undefined)) {
+      return this.defaults;
+    }
     return { ...this.defaults, ...options };
   }
 

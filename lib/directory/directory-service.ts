@@ -39,17 +39,20 @@ export class DirectorySignals {
 }
 
 /**
- * What one registration may hold, and how many the directory keeps: every client's `list()` carries them all in
- * one frame, and a record's endpoints are dialled by gateways.
+ * What one registration may hold, and how many the directory keeps. Every client's `list()` carries them all in
+ * one frame, so a full directory of the largest records must still make one body a receiver accepts: at most
+ * 1,000 records × (a map of 3 + 16 endpoints) ≈ 23,000 items of the 32,768 (MAX_BODY_ITEMS), and ≈ 4.4 MB of the
+ * 16 MiB. (With 10,000 services of 1,024-character endpoints, a directory past ~1,400 records made every
+ * `services()` fail, and 21,000 registrations stalled it for 1.7 s.) A record's endpoints are dialled by gateways.
  */
 export const DIRECTORY_LIMITS = {
   /** Characters in a service name. */
   maxNameLength: 256,
   /** Endpoints in one record, and characters in each. */
   maxEndpoints: 16,
-  maxEndpointLength: 1_024,
+  maxEndpointLength: 256,
   /** Services registered at once, the directory itself included. */
-  maxServices: 10_000,
+  maxServices: 1_000,
   /** Services one link may have registered at once. */
   maxServicesPerLink: 256,
 } as const;

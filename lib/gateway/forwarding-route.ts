@@ -12,15 +12,24 @@
  * not yet answered (counted here: Calls up less Reply/Error/Canceled down); a further call is answered
  * LimitExceeded by the gateway, without reaching the service.
  *
+ * Progress frames (a call's reports to its own caller) are relayed down like replies, and count against the client
+ * link like them; they answer nothing, so `callsInFlight` ignores them. A Call flagged WANTS_PROGRESS goes up with
+ * its flag only to a service that announced `features.progress`.
+ *
  * The route only moves frames and reports what happened at either end; the Forwarder actor decides what follows.
  */
 import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, LimitExceededError, toQiError, UnauthorizedError, type QiError } from '../protocol/errors.js';
-import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType, setFrameChannel } from '../protocol/header.js';
+import { buildFrame, frameAction, frameFlags, frameId, frameObject, frameType, MessageType, setFrameChannel, setFrameFlags } from '../protocol/header.js';
 import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
+import type { MetaObject } from '../protocol/control.js';
+import type { TracedRoute, TraceSwitch } from './call-tracer.js';
 import type { FanoutSubscriber, SignalFanout } from './signal-fanout.js';
+
+/** The switch of a route nobody can trace (one built outside a gateway). */
+const NEVER_TRACED: TraceSwitch = { tracer: null };
 
 export type RouteEnd =
   /** The client unbound its channel, or its link closed. */
@@ -54,7 +63,7 @@ class ServiceEnd implements ChannelEndpoint {
   }
 }
 
-export class ForwardingRoute implements FanoutSubscriber {
+export class ForwardingRoute implements FanoutSubscriber, TracedRoute {
   framesUp = 0;
   framesDown = 0;
   /** Calls forwarded to the service and not yet answered (bounded by the client session's limit). */
@@ -76,6 +85,11 @@ export class ForwardingRoute implements FanoutSubscriber {
     private readonly fanout: SignalFanout,
     /** Member ids the client may not call through this gateway (the directory's register and unregister). */
     private readonly forbidden?: ReadonlySet<number>,
+    /** The gateway monitor's switch: its tracer, null unless someone traces, sees each call and answer. */
+    private readonly monitor: TraceSwitch = NEVER_TRACED,
+    /** The service's name and meta-object, for the tracer's events. */
+    readonly serviceName = '',
+    readonly metaObject?: MetaObject,
   ) {}
 
   /** The channel the client knows this binding by (0 until installed). */
@@ -135,7 +149,8 @@ export class ForwardingRoute implements FanoutSubscriber {
   /** @internal From the client's channel. */
   forwardUp(frame: Uint8Array): void {
     if (this.forbidden !== undefined && this.forbids(frame)) return;
-    if (frameType(frame) === MessageType.Call) {
+    const type = frameType(frame);
+    if (type === MessageType.Call) {
       if (frameAction(frame) <= ObjectAction.unregisterEvent && frameObject(frame) === MAIN_OBJECT) {
         this.subscription(frame);
         return;
@@ -145,6 +160,13 @@ export class ForwardingRoute implements FanoutSubscriber {
         return;
       }
       this.callsInFlight++;
+      // A call asking for progress, to a service that does not announce it: not asked (it would refuse the flag).
+      if (frameFlags(frame) !== 0 && !this.service.peerSendsProgress) setFrameFlags(frame, 0);
+    }
+    const tracer = this.monitor.tracer;
+    if (tracer !== null) {
+      if (type === MessageType.Call) tracer.called(this, frame);
+      else if (type === MessageType.Post) tracer.posted(this, frame);
     }
     setFrameChannel(frame, this.up);
     this.framesUp++;
@@ -159,6 +181,9 @@ export class ForwardingRoute implements FanoutSubscriber {
     if ((type === MessageType.Reply || type === MessageType.Error || type === MessageType.Canceled) && this.callsInFlight > 0) {
       this.callsInFlight--;
     }
+    const tracer = this.monitor.tracer;
+    // Before the channel is rewritten: the tracer reads the id and type only, and decodes an Error's body.
+    if (tracer !== null && type !== MessageType.Event) tracer.answered(this, frame);
     setFrameChannel(frame, this.down);
     this.framesDown++;
     this.client.sendFrame(frame);

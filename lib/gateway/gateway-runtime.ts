@@ -11,6 +11,8 @@ import { dial, type DialOptions } from '../session/open-link.js';
 import { LinkHost, type HostOptions } from '../session/link-host.js';
 import type { BindHandler, Session } from '../session/session.js';
 import type { TransportRegistry } from '../transports/registry.js';
+import type { TraceSwitch } from './call-tracer.js';
+import { GatewayMonitor } from './gateway-monitor.js';
 import { SignalFanout } from './signal-fanout.js';
 
 /** What a forwarder needs of its gateway. */
@@ -18,10 +20,14 @@ export interface ForwarderGateway {
   directory(): DirectoryClient;
   serviceSession(endpoints: readonly string[]): Promise<Session>;
   fanout(service: Session, name: string): SignalFanout;
+  /** Where routes find the tracer, null unless someone traces. */
+  readonly monitor: TraceSwitch;
 }
 
 export class GatewayRuntime implements ForwarderGateway {
   readonly links: LinkHost;
+  /** The built-in GatewayMonitor service, bound on clients' links by name. */
+  readonly monitor = new GatewayMonitor();
   private directoryClient: DirectoryClient | undefined;
   private readonly serviceSessions = new Map<string, Promise<Session>>();
   private readonly fanouts = new WeakMap<Session, Map<string, SignalFanout>>();
@@ -81,7 +87,8 @@ export class GatewayRuntime implements ForwarderGateway {
 
   /** Closes every link: client links first (their bindings end), then service links and the directory's. */
   async close(): Promise<void> {
-    await this.links.close();
+    this.monitor.close();
+    await this.links.close('gateway closed');
     const sessions = await Promise.allSettled(this.serviceSessions.values());
     for (const result of sessions) if (result.status === 'fulfilled') result.value.close();
     this.serviceSessions.clear();

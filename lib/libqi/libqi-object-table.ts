@@ -118,8 +118,9 @@ export function buildLibqiObjectTable(implementation: object, signatures: LibqiS
 function invoker(fn: (...args: unknown[]) => unknown, self: object, contextual: boolean): LibqiMethodMember['invoke'] {
   if ((fn as { [WITH_CALLER]?: true })[WITH_CALLER]) return (args, _signal, caller) => fn.call(self, caller, ...args);
   if (!contextual) return (args) => fn.apply(self, args);
-  // libqi clients are not authenticated here: a `withContext` method sees no identity.
-  return (args, signal) => fn.call(self, { signal: signal ?? new AbortController().signal, identity: undefined } satisfies CallContext, ...args);
+  // A libqi caller has no identity here, and libqi has no progress frames: progress is dropped, as for a caller
+  // that did not ask for it.
+  return (args, signal) => fn.call(self, { signal: signal ?? new AbortController().signal, identity: undefined, progress: () => {} } satisfies CallContext, ...args);
 }
 
 function addSignal(table: LibqiObjectTable, signal: LibqiSignalMember): void {

@@ -38,6 +38,11 @@ export const ControlAction = {
   ping: 3,
   /** Post `ChannelClosedNotice`, acceptor → initiator: the binding ended on the far side. */
   channelClosed: 4,
+  /**
+   * Post `ClosingNotice`, acceptor → initiator: this side is closing the link on purpose (its owner closed it),
+   * so the close that follows is not a crash. A peer that predates it drops it as a stray control frame.
+   */
+  closing: 5,
 } as const;
 export type ControlAction = (typeof ControlAction)[keyof typeof ControlAction];
 
@@ -49,7 +54,8 @@ export interface CapabilityBody {
 }
 
 export function localCapability(): CapabilityBody {
-  return { protocol: PROTOCOL_VERSION, features: { channels: true } };
+  // `progress`: this side understands a Call flagged WANTS_PROGRESS and the Progress frames that answer it.
+  return { protocol: PROTOCOL_VERSION, features: { channels: true, progress: true } };
 }
 
 export interface MetaMethod {
@@ -98,6 +104,11 @@ export interface BindReply {
 
 export interface UnbindRequest {
   channel: number;
+}
+
+export interface ClosingNotice {
+  /** Why, as the closing side's owner said it: "service 'motion' closed". */
+  reason: string;
 }
 
 export interface ChannelClosedNotice {

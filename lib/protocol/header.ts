@@ -21,12 +21,20 @@ export const MessageType = {
   Capability: 6,
   Cancel: 7,
   Canceled: 8,
+  /** A progress report of a Call still running, to its caller only; sent only to a Call flagged `WANTS_PROGRESS`. */
+  Progress: 9,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(MessageType).map(([name, value]) => [value, name]),
 );
+
+/**
+ * Flag bit 0 of a version-1 Call: the caller asks for Progress frames. Set only towards a peer whose Capability
+ * announced `features.progress` (a peer without it refuses any flag), so old peers never see it.
+ */
+export const WANTS_PROGRESS = 0x01;
 
 // Field offsets within the header.
 const ID = 4;
@@ -161,6 +169,11 @@ export const frameObject = (frame: Uint8Array): number => readU32(frame, OBJECT)
 export const frameAction = (frame: Uint8Array): number => readU32(frame, ACTION);
 export const frameBody = (frame: Uint8Array): Uint8Array => frame.subarray(HEADER_SIZE);
 
+/** Sets or clears the flags byte in place (a caller asking for progress; a gateway clearing it for an old service). */
+export function setFrameFlags(frame: Uint8Array, flags: number): void {
+  frame[FLAGS] = flags;
+}
+
 /** Rewrites the channel field in place: the whole of what a gateway does to a forwarded frame. */
 export function setFrameChannel(frame: Uint8Array, channel: number): void {
   writeU32(frame, SERVICE, channel);
@@ -180,7 +193,7 @@ export function readHeader(frame: Uint8Array): FrameHeader & { size: number } {
 
 /** libqi's own binary protocol (lib/protocol/libqi/): the same header, version 0, with two defined flags. */
 export const LIBQI_PROTOCOL_VERSION = 0;
-/** The flags version 0 defines: DynamicPayload (bit 0) and ReturnType (bit 1). Version 1 defines none. */
+/** The flags version 0 defines: DynamicPayload (bit 0) and ReturnType (bit 1). Version 1 defines WANTS_PROGRESS, on a Call. */
 const LIBQI_FLAGS = 0x03;
 
 /**
@@ -200,9 +213,12 @@ export function checkHeader(bytes: Uint8Array, offset: number, maxBodySize: numb
     throw new ProtocolError(`unsupported protocol version ${got} (this link speaks version ${version})`);
   }
   const type = bytes[offset + TYPE]!;
-  if (TYPE_NAMES[type] === undefined) throw new ProtocolError(`unknown message type ${type}`);
+  // Progress is version 1's own: libqi defines types 1–8.
+  if (TYPE_NAMES[type] === undefined || (type === MessageType.Progress && version !== PROTOCOL_VERSION)) {
+    throw new ProtocolError(`unknown message type ${type}`);
+  }
   const flags = bytes[offset + FLAGS]!;
-  const allowed = version === LIBQI_PROTOCOL_VERSION ? LIBQI_FLAGS : 0;
+  const allowed = version === LIBQI_PROTOCOL_VERSION ? LIBQI_FLAGS : type === MessageType.Call ? WANTS_PROGRESS : 0;
   if ((flags & ~allowed) !== 0) throw new ProtocolError(`reserved flags must be 0, got 0x${flags.toString(16)}`);
   const size = readU32(bytes, offset + SIZE);
   if (size > maxBodySize) {

@@ -20,11 +20,27 @@ export interface CallContext {
    * (undefined if that client is anonymous); through any other gateway, the gateway itself.
    */
   identity: Identity | undefined;
+  /**
+   * Reports progress (or a partial result) to this call's caller only, as a Progress frame it hands to its
+   * `onProgress`. Dropped when the caller did not ask for progress (or its client predates it), and once the call
+   * is answered or canceled. Progress frames are queued like replies: a caller that does not read them is pushed
+   * back on, and cut off past the link's `maxBufferedBytes`. Throws BadArgumentsError for a value CBOR cannot carry.
+   */
+  progress(value: unknown): void;
 }
 
-/** The context a ServiceBinding passes: the public part, and the session the call came on (for built-in services). */
+/** Where a subscribed binding takes an emission: the body, encoded once for every subscriber. */
+export interface EventSink {
+  sendEvent(memberId: number, body: Uint8Array): void;
+}
+
+/**
+ * The context a ServiceBinding passes: the public part, and the session and binding the call came on (for
+ * built-in services: the directory reads the session, the gateway monitor the binding its events go to).
+ */
 export interface DispatchContext extends CallContext {
   session: Session;
+  binding: EventSink;
 }
 
 /** One method as a ServiceBinding sees it: positional arguments in, a value or a promise out. */
@@ -60,6 +76,14 @@ export function withContext<Args extends unknown[], Result>(
   fn: (context: CallContext, ...args: Args) => Result,
 ): ContextualMethod<Args, Result> {
   return Object.assign(fn, { withContext: true as const });
+}
+
+/**
+ * The public part of a dispatch context (not its session). `signal` is read now, while the call is in flight: a
+ * method that keeps its context and reads it after a cancel must see it aborted.
+ */
+function callContext({ signal, identity, progress }: DispatchContext): CallContext {
+  return { signal, identity, progress };
 }
 
 /** Numbers methods, then signals, from 100, in order (the built-in services' tables). */
@@ -100,7 +124,7 @@ export function describeMembers(name: string, implementation: object): MemberTab
 function methodEntry(name: string, fn: (...args: unknown[]) => unknown, self: object): MethodEntry {
   if ((fn as Partial<ContextualMethod<unknown[], unknown>>).withContext === true) {
     const { min, max } = arityOf(fn, 1);
-    return { name, arity: min, maxArity: max, usesContext: true, invoke: (args, { signal, identity }) => fn.call(self, { signal, identity }, ...args) };
+    return { name, arity: min, maxArity: max, usesContext: true, invoke: (args, context) => fn.call(self, callContext(context), ...args) };
   }
   const { min, max } = arityOf(fn);
   return { name, arity: min, maxArity: max, invoke: (args) => fn.apply(self, args) };

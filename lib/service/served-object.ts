@@ -5,7 +5,7 @@
  * ServiceBinding.
  */
 import { encodeBody } from '../protocol/codec.js';
-import type { MemberTable } from './meta-object.js';
+import type { EventSink, MemberTable } from './meta-object.js';
 
 export interface ServiceStats {
   calls: number;
@@ -18,17 +18,18 @@ export interface ServiceStats {
   emissions: number;
   /** Event frames sent (one per subscribed binding per emission). */
   eventFrames: number;
+  /** Progress frames sent to the callers that asked for them. */
+  progressFrames: number;
+  /** `context.progress` calls dropped: the caller did not ask, or the call was already answered or canceled. */
+  droppedProgress: number;
 }
 
-/** Where a subscribed binding takes an emission: the body, encoded once for every subscriber. */
-export interface EventSink {
-  sendEvent(memberId: number, body: Uint8Array): void;
-}
+export type { EventSink } from './meta-object.js';
 
 export class ServedObject {
-  readonly stats: ServiceStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0 };
+  readonly stats: ServiceStats = { calls: 0, posts: 0, errors: 0, droppedPosts: 0, canceled: 0, emissions: 0, eventFrames: 0, progressFrames: 0, droppedProgress: 0 };
   /** The one record of who is subscribed to what: member id → the bindings subscribed to it. */
-  private readonly subscribers = new Map<number, Set<EventSink>>();
+  protected readonly subscribers = new Map<number, Set<EventSink>>();
   private readonly detachers: Array<() => void> = [];
 
   constructor(readonly members: MemberTable) {

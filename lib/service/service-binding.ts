@@ -10,10 +10,10 @@
  */
 import type { Identity } from '../auth/authenticator.js';
 import { describeArity } from './arity.js';
-import { decodeMessageBody, encodeBody } from '../protocol/codec.js';
+import { buildMessage, decodeMessageBody, encodeBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
-import { buildFrame, frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
+import { buildFrame, frameAction, frameFlags, frameId, frameObject, frameType, MessageType, WANTS_PROGRESS } from '../protocol/header.js';
 import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { EventSink, ServedObject } from './served-object.js';
@@ -34,13 +34,17 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   /** The context of calls that cannot be canceled (posts) or whose method ignores its context. */
   private readonly plainContext: DispatchContext;
 
-  /** Opens a channel on `session` served by `object`, for `caller` (what its methods see as `context.identity`). */
+  /**
+   * Opens a channel on `session` served by `object`, for `caller` (what its methods see as `context.identity`);
+   * `ended` is called once the channel has closed.
+   */
   constructor(
     private readonly object: ServedObject,
     readonly session: Session,
     private readonly caller: Identity | undefined,
+    private readonly ended?: () => void,
   ) {
-    this.plainContext = { session, signal: NEVER_ABORTED, identity: caller };
+    this.plainContext = { session, binding: this, signal: NEVER_ABORTED, identity: caller, progress: () => void this.object.stats.droppedProgress++ };
     this.channel = session.openChannel(this);
   }
 
@@ -58,6 +62,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
   }
 
   onClosed(_error: QiError): void {
+    this.ended?.();
     this.session.subscriptions -= this.object.dropSubscriber(this);
     const inflight = this.inflight;
     this.inflight = undefined;
@@ -95,7 +100,7 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
           this.track(id);
           tracked = true;
         }
-        result = method.invoke(checked, method.usesContext ? this.context(id) : this.plainContext);
+        result = method.invoke(checked, method.usesContext ? this.context(id, object, action, (frameFlags(frame) & WANTS_PROGRESS) !== 0) : this.plainContext);
       }
     } catch (err) {
       if (tracked) this.finish(id);
@@ -123,6 +128,19 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
       this.sendError(id, object, action, new RemoteError(`the result cannot be encoded: ${(err as Error).message}`));
       return;
     }
+    throttle(this.session, this.session);
+  }
+
+  /** One Progress frame; it counts against the link like a reply (throttle, and the link's maxBufferedBytes). */
+  private sendProgress(id: number, object: number, action: number, value: unknown): void {
+    let frame: Uint8Array;
+    try {
+      frame = buildMessage(MessageType.Progress, this.channel, id, object, action, value);
+    } catch (err) {
+      throw new BadArgumentsError(`the progress value cannot be encoded as CBOR: ${(err as Error).message}`);
+    }
+    this.object.stats.progressFrames++;
+    this.session.sendFrame(frame);
     throttle(this.session, this.session);
   }
 
@@ -164,12 +182,23 @@ export class ServiceBinding implements ChannelEndpoint, EventSink {
     this.session.send(MessageType.Canceled, this.channel, id, MAIN_OBJECT, 0, undefined);
   }
 
-  /** The context of call `id`, whose `signal` (and AbortController) is made only when first read. */
-  private context(id: number): DispatchContext {
+  /**
+   * The context of call `id`, whose `signal` (and AbortController) is made only when first read. Its `progress`
+   * sends only if the Call asked for it (WANTS_PROGRESS) and only while the call is in flight.
+   */
+  private context(id: number, object: number, action: number, wantsProgress: boolean): DispatchContext {
     const binding = this;
     return {
       session: this.session,
+      binding: this,
       identity: this.caller,
+      progress: (value: unknown): void => {
+        if (!wantsProgress || !this.inflight?.has(id)) {
+          this.object.stats.droppedProgress++;
+          return;
+        }
+        this.sendProgress(id, object, action, value);
+      },
       get signal(): AbortSignal {
         const inflight = binding.inflight;
         let controller = inflight?.get(id);

@@ -36,7 +36,7 @@ export class ServiceHost {
 
   close(): Promise<void> {
     this.object.detach();
-    return this.links.close();
+    return this.links.close(`service '${this.name}' closed`);
   }
 
   toJSON(): object {

@@ -23,6 +23,8 @@ export class PendingCall {
   readonly result: Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: QiError) => void;
+  /** Set when the caller asked for Progress frames (and the peer supports them); called with each value. */
+  onProgress: ((value: unknown) => void) | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -96,6 +98,12 @@ export class CallTable {
     if (this.count === 0 && this.slots.length >= LARGE_EMPTY_TABLE) this.empty();
     else if (++this.answers >= 2 * this.slots.length) this.endPeriod();
     return call;
+  }
+
+  /** The call waiting under `id` on `channel`, left in the table (a Progress frame does not settle it). */
+  peek(id: number, channel: number): PendingCall | undefined {
+    const call = this.slots[id & this.mask];
+    return call !== undefined && call.id === id && call.channel === channel ? call : undefined;
   }
 
   /** Fails the pending calls of one channel (its binding ended). */

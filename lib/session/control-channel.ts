@@ -14,16 +14,17 @@ import {
   type BindReply,
   type BindRequest,
   type ChannelClosedNotice,
+  type ClosingNotice,
   type UnbindRequest,
 } from '../protocol/control.js';
 import { BadArgumentsError, ClosedError, errorFromBody, NoSuchMemberError, ProtocolError, TimeoutError, toQiError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameId, frameType, MessageType } from '../protocol/header.js';
 import type { Link } from '../transports/transport.js';
 import { callerOf } from '../auth/roles.js';
-import { Handshake, type HandshakeAuth, type SessionRole } from './handshake.js';
+import { Handshake, type HandshakeAuth, type PeerFeatures, type SessionRole } from './handshake.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 
-export type { SessionRole } from './handshake.js';
+export type { PeerFeatures, SessionRole } from './handshake.js';
 export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat.js';
 
 /** How an accepting side answers `bind(name)`: with the new channel and the service's meta-object. */
@@ -47,7 +48,9 @@ export interface ControlSession<S> {
   /** Ends one channel: its calls fail and its endpoint is told, with `error`. */
   closeChannel(channel: number, error: QiError): void;
   /** The handshake completed on this link; `identity` is the peer's, if it authenticated. */
-  opened(identity: Identity | undefined): void;
+  opened(identity: Identity | undefined, features: PeerFeatures): void;
+  /** The peer said it is closing the link on purpose, and why (ClosingNotice). */
+  peerClosing(reason: string): void;
   /** Who the peer authenticated as, once the handshake is done. */
   readonly identity: Identity | undefined;
 }
@@ -70,13 +73,13 @@ export class ControlChannel<S> {
       () => link.close(new TimeoutError(`no handshake from ${link.remote} within ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
     );
-    this.handshaking = new Handshake(session.role, link, (frame) => void session.sendFrame(frame), auth, (identity) => {
+    this.handshaking = new Handshake(session.role, link, (frame) => void session.sendFrame(frame), auth, (identity, features) => {
       clearTimeout(this.handshakeTimer);
       this.open = true;
       if (heartbeat && !link.inProcess) {
         this.heartbeatTimer = new Heartbeat(link, heartbeat, () => (session.isReading ? session.framesIn : -1), () => session.ping());
       }
-      session.opened(identity);
+      session.opened(identity, features);
     });
     this.handshaking.start();
   }
@@ -111,6 +114,10 @@ export class ControlChannel<S> {
       this.onChannelClosedNotice(frame);
       return true;
     }
+    if (type === MessageType.Post && frameAction(frame) === ControlAction.closing && this.session.role === 'initiator') {
+      this.onClosingNotice(frame);
+      return true;
+    }
     return false;
   }
 
@@ -118,6 +125,26 @@ export class ControlChannel<S> {
   notifyChannelClosed(channel: number, error: QiError): void {
     const notice: ChannelClosedNotice = { channel, error: { code: error.code, message: error.message } };
     this.session.sendFrame(buildMessage(MessageType.Post, CONTROL_CHANNEL, 0, 0, ControlAction.channelClosed, notice));
+  }
+
+  /** Tells the initiator this side closes the link on purpose, just before it does (the close then reads so). */
+  notifyClosing(reason: string): void {
+    if (!this.open) return;
+    const notice: ClosingNotice = { reason };
+    this.session.sendFrame(buildMessage(MessageType.Post, CONTROL_CHANNEL, 0, 0, ControlAction.closing, notice));
+  }
+
+  private onClosingNotice(frame: Uint8Array): void {
+    let notice: unknown;
+    try {
+      notice = decodeMessageBody(frame);
+    } catch (err) {
+      this.link.close(toQiError(err));
+      return;
+    }
+    const reason = typeof notice === 'object' && notice !== null ? (notice as Partial<ClosingNotice>).reason : undefined;
+    // A stranger's text, kept for an error message only: bounded.
+    if (typeof reason === 'string') this.session.peerClosing(reason.slice(0, 256));
   }
 
   private answer(frame: Uint8Array): void {

@@ -19,6 +19,12 @@ import type { Link } from '../transports/transport.js';
 
 export type SessionRole = 'initiator' | 'acceptor';
 
+/** The optional features of the peer this side uses, read from its Capability. */
+export interface PeerFeatures {
+  /** It understands a Call flagged WANTS_PROGRESS (and answers it with Progress frames). */
+  progress: boolean;
+}
+
 export interface HandshakeAuth {
   /** Accepting side: who may open a link (default: anyone). */
   authenticate?: Authenticator | undefined;
@@ -34,13 +40,15 @@ export class Handshake {
   /** While an authenticator (or the credentials function) runs, a frame from the peer breaks the protocol. */
   private busy = false;
   private finished = false;
+  /** What the peer's last Capability said it supports (`features`); unknown keys are kept and ignored. */
+  private features: Readonly<Record<string, unknown>> = {};
 
   constructor(
     private readonly role: SessionRole,
     private readonly link: Link,
     private readonly send: (frame: Uint8Array) => void,
     private readonly auth: HandshakeAuth,
-    private readonly done: (identity: Identity | undefined) => void,
+    private readonly done: (identity: Identity | undefined, features: PeerFeatures) => void,
   ) {}
 
   /** The initiator speaks first. */
@@ -88,6 +96,8 @@ export class Handshake {
       this.fail(new ProtocolError(`unsupported protocol ${got} (this peer speaks ${PROTOCOL_VERSION})`), true, frame);
       return;
     }
+    const features: unknown = capability.features;
+    if (typeof features === 'object' && features !== null) this.features = features as Record<string, unknown>;
     if (this.role === 'acceptor') this.acceptorStep(frameId(frame), capability.auth);
     else this.initiatorStep(capability.authState, capability.challenge);
   }
@@ -169,7 +179,7 @@ export class Handshake {
 
   private finish(identity: Identity | undefined): void {
     this.finished = true;
-    this.done(identity);
+    this.done(identity, { progress: this.features['progress'] === true });
   }
 
   /** Ends the link with `error`; when `answer`, the peer's frame is first answered with it. */

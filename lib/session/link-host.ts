@@ -9,12 +9,16 @@ import { remoteHost } from '../transports/url.js';
 import { Session, type BindHandler, type SessionOptions } from './session.js';
 import { buildMessage } from '../protocol/codec.js';
 import { CONTROL_CHANNEL } from '../protocol/control.js';
-import { LimitExceededError, type QiError } from '../protocol/errors.js';
+import { ClosedError, LimitExceededError, type QiError } from '../protocol/errors.js';
 import { frameId, MessageType } from '../protocol/header.js';
 import { FailedAttempts } from '../auth/failed-attempts.js';
 
 /** Default `maxBufferedBytes`: nats-server's `max_pending` (64 MiB), four of the largest frames (16 MiB bodies). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 << 20;
+/** Default `maxBufferedBytesTotal`: eight links at their own bound. */
+export const DEFAULT_MAX_BUFFERED_BYTES_TOTAL = 512 << 20;
+/** How often the total is checked while a link holds anything. */
+const TOTAL_CHECK_MS = 250;
 
 export interface HostOptions extends SessionOptions {
   maxBodySize?: number;
@@ -24,6 +28,12 @@ export interface HostOptions extends SessionOptions {
    * read costs this side at most this much; the others are not slowed.
    */
   maxBufferedBytes?: number;
+  /**
+   * Most bytes all accepted links of this host together may hold unread (default 512 MiB), checked four times a
+   * second: past it, the links holding the most are closed with LimitExceededError until the rest fit. Without
+   * it, N slow peers could hold N × `maxBufferedBytes`.
+   */
+  maxBufferedBytesTotal?: number;
   /** Most links accepted at once (default 10,000); one more is refused with LimitExceeded. */
   maxLinks?: number;
   /** Most links accepted at once from one remote host (default 1,024; in-process links are not counted). */
@@ -45,6 +55,7 @@ export class LinkHost {
   private closing: Promise<void> | undefined;
   /** Accepted links by remote host, for `maxLinksPerAddress`. */
   private readonly perAddress = new Map<string, number>();
+  private totalCheck: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly transports: TransportRegistry,
@@ -75,9 +86,11 @@ export class LinkHost {
     return this.endpoints;
   }
 
-  async close(): Promise<void> {
+  /** Closes every link (each peer is told first, with `reason`, that it is on purpose) and stops listening. */
+  async close(reason?: string): Promise<void> {
     this.closing ??= (async () => {
-      for (const session of this.sessions) session.close();
+      clearInterval(this.totalCheck);
+      for (const session of this.sessions) session.close(reason === undefined ? undefined : new ClosedError(reason));
       await Promise.all(this.listeners.map((listener) => listener.close()));
     })();
     return this.closing;
@@ -102,9 +115,17 @@ export class LinkHost {
     // An acceptor's session ends with its link: a peer that comes back opens a new link and a new session.
     const session = new Session('acceptor', { ...this.options, failedAttempts: this.failedAttempts }, this.bind);
     this.sessions.add(session);
+    if (!this.totalCheck) {
+      this.totalCheck = setInterval(() => this.holdTotal(), TOTAL_CHECK_MS);
+      this.totalCheck.unref?.();
+    }
     session.onOpen(() => this.events.opened?.(session));
     session.onClosed((reason) => {
       this.sessions.delete(session);
+      if (this.sessions.size === 0) {
+        clearInterval(this.totalCheck);
+        this.totalCheck = undefined;
+      }
       if (address !== undefined) {
         const left = (this.perAddress.get(address) ?? 1) - 1;
         if (left > 0) this.perAddress.set(address, left);
@@ -128,6 +149,20 @@ export class LinkHost {
       link.send(buildMessage(MessageType.Error, CONTROL_CHANNEL, frameId(frame), 0, 0, error.toBody()));
       link.close();
     });
+  }
+
+  /** Closes the links holding the most unread bytes while all of them together hold more than the total bound. */
+  private holdTotal(): void {
+    const limit = this.options.maxBufferedBytesTotal ?? DEFAULT_MAX_BUFFERED_BYTES_TOTAL;
+    let total = 0;
+    for (const session of this.sessions) total += session.bufferedBytes;
+    if (total <= limit) return;
+    const largest = [...this.sessions].map((session) => ({ session, held: session.bufferedBytes })).sort((a, b) => b.held - a.held);
+    for (const { session, held } of largest) {
+      if (total <= limit || held === 0) break;
+      total -= held;
+      session.close(new LimitExceededError(`this endpoint's links hold more than ${limit} bytes their peers have not read; this one held ${held}`));
+    }
   }
 
   /** Why a new link from `address` may not be accepted now, if it may not. */

@@ -22,13 +22,21 @@ import {
   toQiError,
   type QiError,
 } from '../protocol/errors.js';
-import { frameAction, frameChannel, frameId, frameType, MessageType, readHeader } from '../protocol/header.js';
+import { frameAction, frameChannel, frameId, frameType, MessageType, readHeader, setFrameFlags, WANTS_PROGRESS } from '../protocol/header.js';
 import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
 import type { Link } from '../transports/transport.js';
 import { CallTable, type PendingCall } from './call-table.js';
 import type { Authenticator, Credentials, Identity } from '../auth/authenticator.js';
 import type { FailedAttempts } from '../auth/failed-attempts.js';
-import { ControlChannel, DEFAULT_HEARTBEAT, type BindHandler, type ControlSession, type HeartbeatOptions, type SessionRole } from './control-channel.js';
+import {
+  ControlChannel,
+  DEFAULT_HEARTBEAT,
+  type BindHandler,
+  type ControlSession,
+  type HeartbeatOptions,
+  type PeerFeatures,
+  type SessionRole,
+} from './control-channel.js';
 
 export type { HeartbeatOptions, SessionRole } from './control-channel.js';
 
@@ -98,6 +106,8 @@ export interface SessionStats {
   unknownReplies: number;
   /** Frames for a channel not bound here (after an unbind race), dropped. */
   strayFrames: number;
+  /** Progress frames for no pending call that asked for them (the call was answered or canceled), dropped. */
+  lateProgress: number;
 }
 
 export type SessionState = 'detached' | 'handshaking' | 'open' | 'closed';
@@ -117,7 +127,7 @@ export class Session {
   /** Signal subscriptions this side's bindings hold for the peer on this link (a service's). */
   subscriptions = 0;
   readonly maxSubscriptions: number;
-  readonly stats: SessionStats = { framesIn: 0, framesOut: 0, unknownReplies: 0, strayFrames: 0 };
+  readonly stats: SessionStats = { framesIn: 0, framesOut: 0, unknownReplies: 0, strayFrames: 0, lateProgress: 0 };
   private link: Link | undefined;
   private control: ControlChannel<Session> | undefined;
   private remoteAddress = '';
@@ -131,6 +141,9 @@ export class Session {
   private readonly auth: { authenticate?: Authenticator | undefined; failedAttempts?: FailedAttempts | undefined; credentials?: Credentials | undefined };
   private readonly outlivesLink: boolean;
   private peerIdentity: Identity | undefined;
+  private peerFeatures: PeerFeatures = { progress: false };
+  /** Set when the peer announced it closes the link on purpose (a ClosingNotice), with its reason. */
+  private peerClosingReason: string | undefined;
   private reading = true;
   private nextChannel = 1;
   private current: SessionState = 'detached';
@@ -175,7 +188,8 @@ export class Session {
       sendFrame: (frame) => this.sendFrame(frame),
       settle: (frame, channel) => this.settle(frame, channel),
       closeChannel: (channel, error) => this.closeChannel(channel, error),
-      opened: (identity) => this.opened(identity),
+      opened: (identity, features) => this.opened(identity, features),
+      peerClosing: (reason) => (this.peerClosingReason = reason),
     };
   }
 
@@ -201,6 +215,19 @@ export class Session {
     return this.peerIdentity;
   }
 
+  /** True when the peer on the current link announced `features.progress`: a Call may ask it for Progress frames. */
+  get peerSendsProgress(): boolean {
+    return this.peerFeatures.progress;
+  }
+
+  /**
+   * Why the peer closed the current (or last) link on purpose, when it said so first (its owner closed it: "service
+   * 'motion' closed"); undefined for a link lost any other way.
+   */
+  get closedByPeer(): string | undefined {
+    return this.peerClosingReason;
+  }
+
   /** The peer's address on the current (or last) link. */
   get remote(): string {
     return this.remoteAddress;
@@ -223,6 +250,7 @@ export class Session {
     }
     if (this.link) throw new Error(`session ${this.id} already has a link`);
     this.link = link;
+    this.peerClosingReason = undefined;
     this.remoteAddress = link.remote;
     this.linkInProcess = link.inProcess ?? false;
     this.current = 'handshaking';
@@ -263,6 +291,8 @@ export class Session {
   /** Ends the session: the link closes, every pending call and every endpoint fails with `reason`. Idempotent. */
   close(reason: QiError = new ClosedError(`session with ${this.remoteAddress || 'no peer'} closed`)): void {
     if (this.current === 'closed') return;
+    // Closed by its owner: an accepting side says so first, so that its peers do not take it for a crash.
+    if (reason instanceof ClosedError && this.role === 'acceptor') this.control?.notifyClosing(reason.message);
     this.current = 'closed';
     this.closeReason = reason;
     this.detach(reason);
@@ -373,13 +403,28 @@ export class Session {
     return this.startCall(channel, object, action, body).result;
   }
 
-  /** Like `call`, but also gives the call's id, so that the caller can `cancel` it. */
-  startCall(channel: number, object: number, action: number, body: unknown): { id: number; result: Promise<unknown> } {
+  /**
+   * Like `call`, but also gives the call's id, so that the caller can `cancel` it. With `onProgress`, and a peer
+   * that announced `features.progress`, the Call is flagged WANTS_PROGRESS and each Progress frame of it is handed
+   * to `onProgress` until it is answered; a peer without the feature is not asked (the call simply has none).
+   */
+  startCall(
+    channel: number,
+    object: number,
+    action: number,
+    body: unknown,
+    onProgress?: (value: unknown) => void,
+  ): { id: number; result: Promise<unknown> } {
     if (!this.link) return { id: 0, result: Promise.reject(this.lostError(this.lastLinkError)) };
     let call: PendingCall | undefined;
     try {
       call = this.calls.open(channel);
-      this.sendFrame(encodeCall(channel, call.id, object, action, body));
+      const frame = encodeCall(channel, call.id, object, action, body);
+      if (onProgress !== undefined && this.peerFeatures.progress) {
+        setFrameFlags(frame, WANTS_PROGRESS);
+        call.onProgress = onProgress;
+      }
+      this.sendFrame(frame);
       return call;
     } catch (err) {
       // Forget the call without settling it: its promise was never handed out, and rejecting it would go unhandled.
@@ -483,9 +528,37 @@ export class Session {
         this.settle(frame, channel);
         return;
       }
+      if (type === MessageType.Progress) {
+        this.progress(frame, channel);
+        return;
+      }
     }
     endpoint.onFrame(frame);
   };
+
+  /**
+   * Hands a Progress frame to the pending call it reports on, if that call asked for progress. One for a call
+   * already answered or canceled (it crossed the answer or the Cancel) is dropped and counted.
+   */
+  private progress(frame: Uint8Array, channel: number): void {
+    const onProgress = this.calls.peek(frameId(frame), channel)?.onProgress;
+    if (onProgress === undefined) {
+      this.stats.lateProgress++;
+      return;
+    }
+    let value: unknown;
+    try {
+      value = decodeMessageBody(frame);
+    } catch {
+      this.stats.lateProgress++;
+      return;
+    }
+    try {
+      onProgress(value);
+    } catch {
+      // The caller's listener threw: its call goes on, and so does the link.
+    }
+  }
 
   /**
    * Settles one of this side's calls from an answer that came on `channel`. A Canceled confirms a Cancel whose
@@ -510,8 +583,9 @@ export class Session {
     else call.reject(errorFromBody(body));
   }
 
-  private opened(identity: Identity | undefined): void {
+  private opened(identity: Identity | undefined, features: PeerFeatures): void {
     this.peerIdentity = identity;
+    this.peerFeatures = features;
     this.current = 'open';
     const listeners = [...this.openListeners];
     this.openListeners.clear();
@@ -539,6 +613,9 @@ export class Session {
   /** The error pending calls fail with when the link ends for `reason`: closed by us, or lost. */
   private lostError(reason: QiError | undefined): QiError {
     if (reason instanceof ClosedError) return reason;
+    if (this.peerClosingReason !== undefined) {
+      return new ConnectionLostError(`link to ${this.remoteAddress} closed by the peer on purpose: ${this.peerClosingReason}`, { cause: 'Closed' });
+    }
     return new ConnectionLostError(`link to ${this.remoteAddress} lost${reason ? `: ${reason.message}` : ''}`, {
       cause: reason?.code,
     });

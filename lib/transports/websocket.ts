@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { ClosedError, TransportError } from '../protocol/errors.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from '../protocol/header.js';
@@ -24,7 +24,17 @@ export interface WebSocketTransportOptions {
   tls?: https.ServerOptions;
   /** TLS options for `wss` connections (e.g. `ca` for a self-signed server). */
   clientTls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /**
+   * On a port a listener opens itself: how long a connection may stay silent, or take to send its upgrade
+   * request (and, for `wss`, its TLS handshake), before it is dropped, in ms (default 10,000, the link
+   * handshake's). Node's own defaults keep a trickling connection 60–300 s and a silent one for ever. An
+   * application's `server` keeps its own settings (`headersTimeout`, `requestTimeout`, `timeout`).
+   */
+  upgradeTimeoutMs?: number;
 }
+
+/** Default `upgradeTimeoutMs`. */
+export const DEFAULT_UPGRADE_TIMEOUT_MS = 10_000;
 
 export class WebSocketTransport implements Transport {
   readonly scheme: 'ws' | 'wss';
@@ -87,7 +97,13 @@ export class WebSocketTransport implements Transport {
   private openServer(url: URL): Promise<http.Server | https.Server> {
     const { host, port } = hostAndPort(url, { allowZeroPort: true });
     if (this.scheme === 'wss' && !this.options.tls) throw new TransportError(`a wss listener on its own port needs tls options: ${url.href}`);
-    const server = this.scheme === 'wss' ? https.createServer(this.options.tls!) : http.createServer();
+    const timeout = this.options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS;
+    // A connection that never finishes its request holds a socket: drop it at the deadline, checked often enough.
+    const limits = { headersTimeout: timeout, requestTimeout: timeout, connectionsCheckingInterval: Math.max(10, Math.min(1_000, timeout / 4)) };
+    const server = this.scheme === 'wss' ? https.createServer({ ...limits, handshakeTimeout: timeout, ...this.options.tls }) : http.createServer(limits);
+    // Node times out a request in progress, not a connection that has sent nothing yet: an idle deadline does,
+    // which ws lifts (setTimeout(0)) once the upgrade is done. On wss, after the TLS handshake (its own deadline).
+    server.on(this.scheme === 'wss' ? 'secureConnection' : 'connection', (socket: Socket) => socket.setTimeout(timeout, () => socket.destroy()));
     // Plain HTTP requests to a qimessaging-only port get a short answer, not a hang.
     server.on('request', (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n'));
     return new Promise((resolve, reject) => {

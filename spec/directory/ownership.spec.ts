@@ -54,3 +54,32 @@ describe('directory limits', () => {
     }
   });
 });
+
+describe('a full directory', () => {
+  it('still lists every record in one body a client accepts, at the largest records allowed', async function () {
+    this.timeout(20_000);
+    const directory = await createServiceDirectory({ listen: ['memory://full-sd'] });
+    const links = await Promise.all([0, 1, 2, 3].map(() => connect('memory://full-sd')));
+    try {
+      const endpoints = (i: number) =>
+        Array.from({ length: DIRECTORY_LIMITS.maxEndpoints }, (_, e) => `memory://${`${i}-${e}-`.padEnd(DIRECTORY_LIMITS.maxEndpointLength - 'memory://'.length, 'x')}`);
+      const name = (i: number) => `${i}-`.padEnd(DIRECTORY_LIMITS.maxNameLength, 'n');
+      let registered = 1; // the directory itself
+      for (const [l, link] of links.entries()) {
+        const sd = await link.service<DirectoryService>('ServiceDirectory');
+        const here = Math.min(DIRECTORY_LIMITS.maxServicesPerLink, DIRECTORY_LIMITS.maxServices - registered);
+        await Promise.all(Array.from({ length: here }, (_, k) => sd.register(name(l * 1_000 + k), endpoints(l * 1_000 + k))));
+        registered += here;
+      }
+      expect(registered).to.equal(DIRECTORY_LIMITS.maxServices);
+      const sd = await links[0]!.service<DirectoryService>('ServiceDirectory');
+      await rejection(sd.register('one-more', ['memory://x']), LimitExceededError);
+      const listed = await sd.list();
+      expect(listed).to.have.length(DIRECTORY_LIMITS.maxServices);
+      expect(listed.at(-1)!.endpoints).to.have.length(DIRECTORY_LIMITS.maxEndpoints);
+    } finally {
+      for (const link of links) await link.close();
+      await directory.close();
+    }
+  });
+});

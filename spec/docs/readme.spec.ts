@@ -73,7 +73,7 @@ describe('README', function () {
   });
 
   it('runs its service-contract snippet and prints what its comments say', async () => {
-    expect(await run(snippetAfter('### Service contracts'))).to.deep.equal(['progress 100', 'at 1,2', 'hi (en)', '80']);
+    expect(await run(snippetAfter('### Service contracts'))).to.deep.equal(['progress 50', 'progress 100', 'arrived 1 2', 'at 1,2', 'hi (en)', '80']);
   });
 
   it('runs its object-model snippet and prints what its comments say', async () => {

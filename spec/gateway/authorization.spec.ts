@@ -9,6 +9,7 @@ import {
   createGateway,
   createService,
   createServiceDirectory,
+  GATEWAY_MONITOR_NAME,
   LimitExceededError,
   tokenAuthenticator,
   UnauthorizedError,
@@ -74,6 +75,16 @@ describe('authorization at the gateway', () => {
     await rejection(conn.service('other'), UnauthorizedError);
     expect(await (await conn.service<typeof whoami>('who')).whoami()).to.equal('nobody');
     expect(calls).to.equal(2);
+  });
+
+  it('asks authorize for the gateway monitor too: a trace of others\' calls is the gateway\'s to grant', async () => {
+    await robotSide({ authenticate: clientTokens, authorize: ({ service, caller }) => service !== GATEWAY_MONITOR_NAME || caller?.roles?.includes('app') === true });
+    const kiosk = await connect('fake://gw', { transports: harness.transports, credentials: { user: 'kiosk', token: 'public' } });
+    const app = await connect('fake://gw', { transports: harness.transports, credentials: { user: 'app', token: 'outside' } });
+    harness.opened.push(kiosk, app);
+    await rejection(kiosk.service(GATEWAY_MONITOR_NAME), UnauthorizedError);
+    const monitor = await app.service(GATEWAY_MONITOR_NAME);
+    expect(monitor.metaObject.name).to.equal(GATEWAY_MONITOR_NAME);
   });
 
   it('holds one client link to its share of bindings; others still bind, and a closed binding frees its place', async () => {

@@ -50,7 +50,8 @@ describe('closing everything', function () {
   it('lets mocha exit by itself after the end-to-end specs, every mode and transport', async () => {
     const mocha = 'node_modules/mocha/bin/mocha.js';
     const { code, output } = await runToExit(
-      [mocha, '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--reporter', 'dot', 'spec/e2e/calls.spec.ts', 'spec/e2e/failures.spec.ts'],
+      // A generous per-test timeout: this checks that mocha exits by itself, not how fast a busy machine is.
+      [mocha, '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--reporter', 'dot', '--timeout', '10000', 'spec/e2e/calls.spec.ts', 'spec/e2e/failures.spec.ts'],
       50_000,
     );
     expect(code, output).to.equal(0);

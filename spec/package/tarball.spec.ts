@@ -19,6 +19,23 @@ const program = (load: string) => `${load}
 })();
 `;
 
+/** A consumer that touches the handles, their actors, a contract, progress and the options. */
+const STRICT_CONSUMER = `import { connect, createService, property, withContext, type Property, type ServiceClient } from 'qimessaging';
+interface Motion {
+  moveTo(x: number, y: number): Promise<string>;
+  speed: Property<number>;
+}
+const impl = { moveTo: withContext(async ({ progress }, x: number, y: number) => { progress(1); return \`at \${x},\${y}\`; }), speed: property(1) };
+const service = await createService<Motion>('motion', impl, { listen: ['memory://m'] });
+const conn = await connect('memory://m', { timeout: 1_000 });
+const motion = await conn.service<Motion>('motion');
+const untyped: ServiceClient = await conn.service('motion');
+const at: string = await motion.with({ onProgress: (p) => console.log(p) }).moveTo(1, 2);
+console.log(at, motion.actor.id, untyped.name, await motion.property('speed').get(), service.actor.getSnapshot().status);
+await conn.close();
+await service.close();
+`;
+
 describe('the packed tarball', function () {
   this.timeout(120_000);
   let dir: string;
@@ -64,6 +81,31 @@ describe('the packed tarball', function () {
     const result = run(root, 'main.js');
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout.trim()).to.equal('5 on FaceLeds');
+  });
+
+  /** A strict TypeScript consumer of the packed declarations, type-checked with `extra` compiler options. */
+  function typeCheck(name: string, extra: Record<string, unknown>): { status: number | null; output: string } {
+    const root = consumer(name, 'module');
+    const types = path.join(root, 'node_modules', '@types');
+    mkdirSync(types, { recursive: true });
+    symlinkSync(path.resolve('node_modules', '@types', 'node'), path.join(types, 'node'));
+    writeFileSync(path.join(root, 'main.ts'), STRICT_CONSUMER);
+    const compilerOptions = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], ...extra };
+    writeFileSync(path.join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
+    const result = spawnSync(path.resolve('node_modules', '.bin', 'tsc'), ['-p', root], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  }
+
+  it('type-checks a consumer with exactOptionalPropertyTypes (skipLibCheck on)', () => {
+    const { status, output } = typeCheck('eopt-app', { exactOptionalPropertyTypes: true, skipLibCheck: true });
+    expect(status, output).to.equal(0);
+  });
+
+  it("with skipLibCheck off too, fails only in xstate's and nats.js's own declarations, never in ours (README: Use)", () => {
+    const { output } = typeCheck('eopt-libcheck-app', { exactOptionalPropertyTypes: true, skipLibCheck: false });
+    const errors = output.split('\n').filter((line) => /error TS\d+/.test(line));
+    const foreign = errors.filter((line) => !/node_modules\/(xstate|@nats-io\/nats-core)\//.test(line));
+    expect(foreign, output).to.deep.equal([]);
   });
 
   it('ships the license, the sources of its source maps and the links of its registry page', () => {

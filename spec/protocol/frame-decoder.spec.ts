@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ProtocolError } from '../../lib/protocol/errors.js';
 import { FrameDecoder } from '../../lib/protocol/frame-decoder.js';
-import { encodeFrame, HEADER_SIZE, MessageType, readHeader, writeU32, type FrameHeader } from '../../lib/protocol/header.js';
+import { encodeMessage } from '../../lib/protocol/codec.js';
+import { encodeFrame, HEADER_SIZE, LIBQI_PROTOCOL_VERSION, MessageType, readHeader, WANTS_PROGRESS, writeU32, type FrameHeader } from '../../lib/protocol/header.js';
 
 const header: FrameHeader = { id: 7, type: MessageType.Call, channel: 3, object: 1, action: 100 };
 const frameOf = (body: number[], h: FrameHeader = header): Uint8Array => encodeFrame(h, Uint8Array.from(body));
@@ -76,8 +77,22 @@ describe('FrameDecoder', () => {
     unknownType[14] = 42;
     expectProtocolError(() => new FrameDecoder().push(unknownType, () => {}), /unknown message type 42/);
     const flagged = frameOf([1]);
-    flagged[15] = 1;
+    flagged[15] = 2;
     expectProtocolError(() => new FrameDecoder().push(flagged, () => {}), /flags must be 0/);
+  });
+
+  it('accepts the WANTS_PROGRESS flag on a Call only, and Progress frames in version 1 only', () => {
+    const call = encodeMessage({ type: MessageType.Call, channel: 1, id: 1, object: 1, action: 100 }, []);
+    call[15] = WANTS_PROGRESS;
+    expect(decodeAll(new FrameDecoder(), [call])).to.have.length(1);
+    const reply = encodeMessage({ type: MessageType.Reply, channel: 1, id: 1, object: 1, action: 100 }, 1);
+    reply[15] = WANTS_PROGRESS;
+    expectProtocolError(() => new FrameDecoder().push(reply, () => {}), /flags must be 0/);
+    const progress = encodeMessage({ type: MessageType.Progress, channel: 1, id: 1, object: 1, action: 100 }, 0.5);
+    expect(decodeAll(new FrameDecoder(), [progress])).to.have.length(1);
+    const libqi = progress.slice();
+    libqi[12] = LIBQI_PROTOCOL_VERSION;
+    expectProtocolError(() => new FrameDecoder({ protocolVersion: LIBQI_PROTOCOL_VERSION }).push(libqi, () => {}), /unknown message type 9/);
   });
 
   it('refuses an oversize size field from the header alone, before any body byte arrives', () => {
