@@ -21,7 +21,7 @@ import {
 import type { Link } from '../transports/transport.js';
 
 /** The capabilities this side announces; the shared value of each is the AND of both sides'. */
-const LOCAL_CAPABILITIES: ReadonlyArray<[string, boolean]> = [
+export const LOCAL_CAPABILITIES: ReadonlyArray<[string, boolean]> = [
   ['ClientServerSocket', true],
   // Flagged payloads (dynamic, or with a return signature) are not sent by this side.
   ['MessageFlags', false],

@@ -153,7 +153,7 @@ function addMethod(table: MemberTable, id: number, method: MethodEntry): void {
 const HIDDEN = new Set(['constructor', 'then']);
 
 /** Own and inherited (class) member names, stopping at Object.prototype. */
-function memberNames(implementation: object): string[] {
+export function memberNames(implementation: object): string[] {
   const names: string[] = [];
   const seen = new Set<string>();
   for (let proto: object | null = implementation; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {

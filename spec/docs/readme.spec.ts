@@ -89,6 +89,10 @@ describe('README', function () {
     ]);
   });
 
+  it('runs its libqi snippet: a libqi directory, a service registered with it, a libqi client calling it', async () => {
+    expect(await run(snippetAfter('### Talking to NAOqi robots'))).to.deep.equal(['hello, robot']);
+  });
+
   it('runs its nats:// snippet against a nats-server of its own (skipped without nats-server)', async function () {
     const missing = natsServerMissing();
     if (missing) {

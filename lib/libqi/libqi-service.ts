@@ -1,0 +1,138 @@
+/**
+ * A qimessaging service served to libqi clients and registered with a libqi ServiceDirectory (a NAOqi robot's,
+ * the kit's `qi_sd`):
+ *
+ * ```ts
+ * const echo = await createLibqiService('Echo', {
+ *   echo: withSignature('(s)->s', (text: string) => text),
+ *   pinged: withSignature('(s)', signal<[string]>()),
+ * }, { directory: 'tcp://127.0.0.1:9559' });
+ * …
+ * await echo.close();   // unregisters, stops listening
+ * ```
+ *
+ * The implementation object is the one `createService` serves natively (methods, `signal()`, `property()`,
+ * `withContext`, `withArity`); `withSignature` or the `signatures` option give libqi clients exact types
+ * (libqi-signatures.ts). The service listens with libqi's protocol (version 0) on its own endpoint, since libqi
+ * clients call a service directly, then registers there as libqi does: `registerService(ServiceInfo)` and
+ * `serviceReady(id)`; `close()` calls `unregisterService(id)`.
+ */
+import { randomUUID } from 'node:crypto';
+import { LibqiAddress } from '../protocol/libqi/index.js';
+import type { TlsTransportOptions } from '../transports/tls.js';
+import type { Listener } from '../transports/transport.js';
+import { connectLibqi, type LibqiConnection, type LibqiServiceInfo } from './libqi-connection.js';
+import { listenLibqi, localMachineId } from './libqi-local.js';
+import { buildLibqiObjectTable, type LibqiSignatureMap } from './libqi-object-table.js';
+import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
+import { LibqiServedObject } from './libqi-served-object.js';
+import type { LibqiAuthenticator } from './libqi-server-auth.js';
+import type { LibqiAuthOptions } from './libqi-socket.js';
+
+export interface LibqiServiceOptions extends LibqiAuthOptions {
+  /** The libqi ServiceDirectory to register with: `tcp://robot:9559`, `tcps://…`. `credentials` authenticate there. */
+  directory: string;
+  /** Where libqi clients reach the service (default `tcp://127.0.0.1:0`, a free port); `tcps://` needs `tls.cert` and `tls.key`. */
+  listen?: string;
+  /** The endpoints put in the ServiceInfo (default the one listened on, its port resolved). */
+  endpoints?: string[];
+  /** Member signatures by name, for members not wrapped in `withSignature`. */
+  signatures?: LibqiSignatureMap;
+  /** The meta-object's description. */
+  description?: string;
+  /** TLS for a `tcps://` directory and a `tcps://` listener. */
+  tls?: TlsTransportOptions;
+  /**
+   * The ServiceInfo's machineId: a libqi client whose own id it is prefers the service's loopback endpoints, any
+   * other tries them all. Default: libqi's id for this machine and user (libqi-local.ts), else a random one.
+   */
+  machineId?: string;
+  /**
+   * Requires libqi clients of the service to authenticate (libqi-server-auth.ts), e.g.
+   * `libqiTokenAuthenticator({ alice: 's3cret' })`. Default: none asked, as libqi without an AuthProvider.
+   */
+  authenticate?: LibqiAuthenticator;
+  /** Milliseconds the directory link may take to open and authenticate (default 10 s). */
+  connectTimeout?: number;
+}
+
+
+/** Serves `implementation` as the libqi service `name` and registers it; resolves once `serviceReady` was answered. */
+export async function createLibqiService(name: string, implementation: object, options: LibqiServiceOptions): Promise<LibqiService> {
+  const table = buildLibqiObjectTable(implementation, options.signatures, options.description);
+  const service = new LibqiService(name, new LibqiServedObject(table, LibqiAddress.mainObject), options.authenticate);
+  try {
+    await service.start(options);
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+  return service;
+}
+
+export class LibqiService implements LibqiServedLinkHost {
+  serviceId: number | undefined;
+  /** The endpoints registered in the ServiceInfo. */
+  endpoints: string[] = [];
+  private listener: Listener | undefined;
+  private connection: LibqiConnection | undefined;
+  private readonly links = new Set<LibqiServedLink>();
+  private objectIds = LibqiAddress.mainObject;
+  private closed = false;
+
+  /** @internal Use `createLibqiService`. */
+  constructor(
+    readonly name: string,
+    readonly mainObject: LibqiServedObject,
+    readonly authenticate?: LibqiAuthenticator,
+  ) {}
+
+  /** The directory this service is registered with, as a libqi client. */
+  get directory(): LibqiConnection | undefined {
+    return this.connection;
+  }
+
+  nextObjectId(): number {
+    return ++this.objectIds;
+  }
+
+  /** @internal */
+  async start(options: LibqiServiceOptions): Promise<void> {
+    this.listener = await listenLibqi(options.listen ?? 'tcp://127.0.0.1:0', options.tls, (link) => {
+      const served = new LibqiServedLink(link, this, () => this.links.delete(served));
+      this.links.add(served);
+    });
+    this.endpoints = options.endpoints ?? [this.listener.url];
+    this.connection = await connectLibqi(options.directory, {
+      credentials: options.credentials,
+      answerChallenge: options.answerChallenge,
+      tls: options.tls,
+      connectTimeout: options.connectTimeout,
+    });
+    const directory = this.connection.directory;
+    const info: LibqiServiceInfo = {
+      name: this.name,
+      serviceId: 0,
+      machineId: options.machineId ?? localMachineId(),
+      processId: process.pid,
+      endpoints: this.endpoints,
+      sessionId: randomUUID(),
+      objectUid: this.mainObject.ptrUid,
+    };
+    const id = (await directory.call('registerService', info)) as number;
+    this.serviceId = id;
+    await directory.call('serviceReady', id);
+  }
+
+  /** Unregisters (when registered), closes the directory link, stops listening and closes the clients' links. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.connection && this.serviceId !== undefined) await this.connection.directory.call('unregisterService', this.serviceId).catch(() => undefined);
+    await this.connection?.close();
+    await this.listener?.close();
+    for (const served of this.links) served.link.close();
+    this.mainObject.close();
+  }
+
+}
