@@ -12,5 +12,5 @@ import type * as Library from '../lib/index.js';
 const compiled = new URL('../dist/lib/index.js', import.meta.url).href;
 const library = (await import(compiled)) as typeof Library;
 
-export const { connect, createGateway, createService, createServiceDirectory, signal } = library;
+export const { connect, createGateway, createService, createServiceDirectory, jetStreamDirectory, signal } = library;
 export type { Connection, Service } from '../lib/index.js';

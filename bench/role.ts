@@ -2,7 +2,7 @@
  * One process of a benchmark topology, started by bench/processes.ts: `tsx bench/role.ts <role> [arg]`. It prints
  * one JSON line saying where it listens, and runs until its parent kills it.
  */
-import { createGateway, createService, createServiceDirectory } from './library.js';
+import { createGateway, createService, createServiceDirectory, jetStreamDirectory } from './library.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
 import { startWsEchoServer, startWsRelay } from './raw-ws-relay.js';
 import { startRawNatsEcho } from './raw-nats-pair.js';
@@ -34,6 +34,12 @@ switch (role) {
     const directory = await createServiceDirectory({ listen: [`${arg}/bench.directory`] });
     const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [`${arg}/bench.echo`] });
     announce({ directory: directory.url, service: echo.endpoints[0] });
+    break;
+  }
+  case 'directory-kv': {
+    // A directory instance on the JetStream KV bucket of the server `arg` (nats://127.0.0.1:PORT), on TCP.
+    const directory = await createServiceDirectory({ listen: ['tcp://127.0.0.1:0'], store: jetStreamDirectory({ servers: arg! }) });
+    announce({ directory: directory.url });
     break;
   }
   case 'service':

@@ -16,6 +16,8 @@ import { coldStartRow } from './scenarios/cold-start.js';
 import { memoryThroughput, signalFanout } from './scenarios/in-process.js';
 import { manyConnections } from './scenarios/many-connections.js';
 import { natsScenarios } from './scenarios/nats.js';
+import { natsServerMissing } from '../spec/nats-server.js';
+import { natsDirectory, natsGatewayAndPayloads } from './scenarios/nats-more.js';
 import { peerMoleculer } from './scenarios/peer-moleculer.js';
 import { reconnect, slowConsumerIsolation } from './scenarios/resilience.js';
 import { tcpScenarios } from './scenarios/tcp.js';
@@ -70,6 +72,7 @@ try {
   if (wanted('fanout')) add(await signalFanout(quick, pairs));
   if (wanted('bindings')) add(...(await bindingsScale(quick)));
   if (wanted('nats')) add(...(await natsScenarios(quick, pairs)));
+  if (wanted('nats') && !natsServerMissing()) add(...(await natsGatewayAndPayloads(quick, pairs)), ...(await natsDirectory(quick, pairs)));
   if (wanted('resilience')) add(await slowConsumerIsolation(quick, pairs), await reconnect(quick, pairs));
 } finally {
   // Before the children go: a child killed but not yet reaped counts for nothing.
