@@ -36,6 +36,9 @@ export interface WebSocketTransportOptions {
 /** Default `upgradeTimeoutMs`. */
 export const DEFAULT_UPGRADE_TIMEOUT_MS = 10_000;
 
+/** The deadline of each connection to a listener's own port, until its upgrade is handed to ws. */
+const upgradeDeadlines = new WeakMap<object, ReturnType<typeof setTimeout>>();
+
 export class WebSocketTransport implements Transport {
   readonly scheme: 'ws' | 'wss';
 
@@ -67,6 +70,7 @@ export class WebSocketTransport implements Transport {
     const server = this.options.server ?? (await this.openServer(url));
     const port = embeddedPort(server, url, ownServer);
     const onUpgrade = (request: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void => {
+      clearTimeout(upgradeDeadlines.get(socket));
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
     };
     const unroute = routeUpgrades(server, path, onUpgrade, url.href);
@@ -101,9 +105,15 @@ export class WebSocketTransport implements Transport {
     // A connection that never finishes its request holds a socket: drop it at the deadline, checked often enough.
     const limits = { headersTimeout: timeout, requestTimeout: timeout, connectionsCheckingInterval: Math.max(10, Math.min(1_000, timeout / 4)) };
     const server = this.scheme === 'wss' ? https.createServer({ ...limits, handshakeTimeout: timeout, ...this.options.tls }) : http.createServer(limits);
-    // Node times out a request in progress, not a connection that has sent nothing yet: an idle deadline does,
-    // which ws lifts (setTimeout(0)) once the upgrade is done. On wss, after the TLS handshake (its own deadline).
-    server.on(this.scheme === 'wss' ? 'secureConnection' : 'connection', (socket: Socket) => socket.setTimeout(timeout, () => socket.destroy()));
+    // Node's own checks miss a connection that has sent nothing, and check the rest only now and then: each
+    // connection gets its own deadline, lifted once its upgrade is handed to ws. On wss, from the end of the TLS
+    // handshake (which has its own deadline).
+    server.on(this.scheme === 'wss' ? 'secureConnection' : 'connection', (socket: Socket) => {
+      const deadline = setTimeout(() => socket.destroy(), timeout);
+      deadline.unref();
+      upgradeDeadlines.set(socket, deadline);
+      socket.once('close', () => clearTimeout(deadline));
+    });
     // Plain HTTP requests to a qimessaging-only port get a short answer, not a hang.
     server.on('request', (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n'));
     return new Promise((resolve, reject) => {
