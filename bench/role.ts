@@ -4,6 +4,7 @@
  */
 import { createGateway, createService, createServiceDirectory, jetStreamDirectory } from './library.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
+import { startMuxRelay } from './raw-mux-relay.js';
 import { startWsEchoServer, startWsRelay } from './raw-ws-relay.js';
 import { startRawNatsEcho } from './raw-nats-pair.js';
 
@@ -18,6 +19,9 @@ switch (role) {
     break;
   case 'raw-relay':
     announce({ port: await startRelay(Number(arg)) });
+    break;
+  case 'raw-mux-relay':
+    announce({ port: await startMuxRelay(Number(arg)) });
     break;
   case 'raw-ws-echo':
     announce({ port: await startWsEchoServer() });

@@ -1,7 +1,8 @@
 /**
  * What every link shares: one frame and one close handler, a close that happens once with a typed reason, and
  * write coalescing. Frames sent during one tick are gathered and handed to `writeFrames` together on
- * `process.nextTick` (never on a timer), so a burst of small frames costs one socket write.
+ * `process.nextTick` (never on a timer), so a burst of small frames costs one socket write. (TcpLink defers a
+ * second flush in one event-loop iteration to the check phase: poll-phase-flush.ts.)
  *
  * A link may be given `maxBufferedBytes`: once what it holds unwritten (queued here plus the transport's own
  * backlog) would pass it, the link closes with LimitExceededError and drops what it held, as NATS disconnects a
@@ -65,7 +66,7 @@ export abstract class BaseLink implements Link {
     if ((this.queuedBytes += frame.length) > this.room && this.overLimit()) return false;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      nextTick(this.flush);
+      this.scheduleFlush(this.flush);
     }
     return true;
   }
@@ -89,6 +90,11 @@ export abstract class BaseLink implements Link {
   protected abstract writeFrames(frames: Uint8Array[]): void;
   /** Releases the underlying socket; queued frames were already handed to `writeFrames`. */
   protected abstract closeTransport(reason: QiError): void;
+
+  /** When a tick's frames are written: after the current job (`nextTick`); a socket link may wait longer (tcp.ts). */
+  protected scheduleFlush(flush: () => void): void {
+    nextTick(flush);
+  }
 
   /** Bytes the transport holds that it has not written yet (a socket's write buffer). */
   protected backlog(): number {

@@ -1,14 +1,15 @@
 /**
  * `tcp://host:port` over node:net. Nagle is off (`noDelay`), a tick's frames go out in one `write` of one
- * combined buffer, and backpressure is honoured: `congested` is true while the socket holds more than its
- * high-water mark (or this tick's frames alone pass it), and `pause()` stops reading, at once, so a slow consumer
- * slows its producer instead of buffering.
+ * combined buffer (the later ticks of one event-loop iteration in one more: poll-phase-flush.ts), and backpressure
+ * is honoured: `congested` is true while the socket holds more than its high-water mark (or this tick's frames
+ * alone pass it), and `pause()` stops reading, at once, so a slow consumer slows its producer instead of buffering.
  */
 import net from 'node:net';
 import { ClosedError, ConnectionLostError, ProtocolError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { joinAdjacent } from '../protocol/header.js';
 import { BaseLink } from './base-link.js';
+import { PollPhaseFlush } from './poll-phase-flush.js';
 import { formatHost, serveSockets, whenConnected } from './sockets.js';
 import { hostAndPort } from './url.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
@@ -27,6 +28,7 @@ export class TcpLink extends BaseLink {
   private readonly socket: net.Socket;
   private readonly decoder: FrameDecoder;
   private readonly onFrameBound = (frame: Uint8Array): void => this.deliver(frame);
+  private readonly flushes = new PollPhaseFlush();
 
   constructor(socket: net.Socket, remote: string, options: LinkOptions = {}) {
     super(remote, options);
@@ -64,6 +66,10 @@ export class TcpLink extends BaseLink {
     } catch (err) {
       this.close(err instanceof ProtocolError ? err : new ProtocolError(String(err)));
     }
+  }
+
+  protected override scheduleFlush(flush: () => void): void {
+    this.flushes.schedule(flush);
   }
 
   protected override backlog(): number {

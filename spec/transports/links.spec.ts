@@ -183,6 +183,18 @@ describe('TCP links', () => {
     expect((write.firstCall.args[0] as Buffer).length).to.equal(100 * frame(1).length);
   });
 
+  it('joins what one link is sent from many sockets\' reads in one event-loop iteration: one write, then one for the rest', async () => {
+    // A gateway's upstream link: each client socket's read callback sends it one frame, and Node runs the ticks
+    // after each callback. Ten callbacks of one event-loop phase stand in for ten reads: ten immediates.
+    const atServer = collect(p.server);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const write = sinon.spy(net.Socket.prototype, 'write');
+    for (let id = 1; id <= 10; id++) setImmediate(() => p.client.send(frame(id)));
+    await eventually(() => atServer.length === 10, 2_000, 'the frames');
+    expect(write.callCount).to.equal(2);
+    expect((write.secondCall.args[0] as Buffer).length).to.equal(9 * frame(1).length);
+  });
+
   it('closes a link that sends garbage with ProtocolError, and keeps another link of the same listener', async () => {
     let reason: QiError | undefined;
     p.server.onClose((r) => (reason = r));
