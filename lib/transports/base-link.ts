@@ -66,7 +66,7 @@ export abstract class BaseLink implements Link {
     if ((this.queuedBytes += frame.length) > this.room && this.overLimit()) return false;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      this.scheduleFlush(this.flush);
+      this.scheduleFlush(this.flush, frame.length);
     }
     return true;
   }
@@ -91,8 +91,11 @@ export abstract class BaseLink implements Link {
   /** Releases the underlying socket; queued frames were already handed to `writeFrames`. */
   protected abstract closeTransport(reason: QiError): void;
 
-  /** When a tick's frames are written: after the current job (`nextTick`); a socket link may wait longer (tcp.ts). */
-  protected scheduleFlush(flush: () => void): void {
+  /**
+   * When a tick's frames are written: after the current job (`nextTick`); a socket link may wait longer (tcp.ts).
+   * `firstFrameBytes` is the size of the frame that made the flush due.
+   */
+  protected scheduleFlush(flush: () => void, _firstFrameBytes: number): void {
     nextTick(flush);
   }
 

@@ -68,8 +68,8 @@ export class TcpLink extends BaseLink {
     }
   }
 
-  protected override scheduleFlush(flush: () => void): void {
-    this.flushes.schedule(flush);
+  protected override scheduleFlush(flush: () => void, firstFrameBytes: number): void {
+    this.flushes.schedule(flush, firstFrameBytes);
   }
 
   protected override backlog(): number {
