@@ -6,9 +6,10 @@
  * A bind of name N resolves N with the LibqiConnection (its ServiceInfo, then a direct link to the service's
  * endpoint, one per endpoint however many bindings use it), fetches its meta-object, and opens a LibqiRoute on the
  * client's link that translates CBOR ⇄ libqi for that binding. Each binding has its own LibqiServiceClient (so its
- * subscriptions are its own, and are dropped with it). libqi's own `ServiceDirectory` is not bridged: its
- * registerService would let a client register services on the gateway's behalf, and qimessaging clients expect a
- * qimessaging directory under that name.
+ * subscriptions are its own, and are dropped with it). libqi's own `ServiceDirectory` is not bridged (its
+ * registerService would let a client register services on the gateway's behalf): a bind of that name, which a
+ * gateway without a qimessaging directory passes here, gets a read-only qimessaging directory over it
+ * (LibqiDirectoryView).
  *
  * The directory link is opened when the gateway starts (it fails to start without it) and again, on the next bind,
  * whenever it was lost: live bindings go on meanwhile over their own service links. A service the directory
@@ -17,9 +18,10 @@
 import type { Identity } from '../auth/authenticator.js';
 import { connectLibqi, type LibqiConnection, type LibqiConnectOptions } from '../libqi/libqi-connection.js';
 import type { BindReply } from '../protocol/control.js';
-import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, ServiceNotFoundError, toQiError } from '../protocol/errors.js';
+import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, toQiError } from '../protocol/errors.js';
 import type { Session } from '../session/session.js';
 import { bridgeMetaObject } from './libqi-meta-object.js';
+import { LibqiDirectoryView } from './libqi-directory-view.js';
 import { LibqiRoute } from './libqi-route.js';
 
 /** libqi's name for its directory, never bridged. */
@@ -32,6 +34,8 @@ export class LibqiBridge {
   /** Every connection opened, until the gateway closes: one whose directory link was lost may still carry bindings. */
   private readonly connections = new Set<LibqiConnection>();
   private closed = false;
+  /** `ServiceDirectory` for clients of a gateway without a qimessaging directory. */
+  private readonly view = new LibqiDirectoryView(() => this.directory());
 
   constructor(
     readonly url: string,
@@ -50,7 +54,10 @@ export class LibqiBridge {
    */
   async bind(name: string, client: Session, _caller: Identity | undefined, release: () => void): Promise<BindReply> {
     try {
-      if (name === LIBQI_DIRECTORY_NAME) throw new ServiceNotFoundError(`the libqi ServiceDirectory is not bridged by this gateway`);
+      if (name === LIBQI_DIRECTORY_NAME) {
+        if (client.isClosed) throw client.reason ?? new ClosedError('the client link closed');
+        return this.view.bind(client, _caller, release);
+      }
       const connection = await this.directory();
       const service = await connection.service(name);
       if (client.isClosed || this.closed || !client.hasRoomForChannel) {
@@ -75,6 +82,7 @@ export class LibqiBridge {
   /** Ends every bridged binding and closes every libqi link. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.view.close();
     for (const route of [...this.routes]) route.end(new ServiceGoneError('the gateway closed'));
     const opening = this.connection;
     this.connection = undefined;
@@ -120,6 +128,12 @@ export class LibqiBridge {
         for (const route of [...this.routes]) {
           if (route.service.serviceId === serviceId) route.end(new ServiceGoneError(`service '${String(serviceName)}' left the libqi directory`));
         }
+        if (typeof serviceName === 'string') this.view.serviceRemoved.emit(serviceName);
+      })
+      .catch(() => undefined);
+    await connection.directory
+      .on('serviceAdded', (_serviceId: unknown, serviceName: unknown) => {
+        if (typeof serviceName === 'string') this.view.serviceAdded.emit(serviceName);
       })
       .catch(() => undefined);
     return connection;
