@@ -16,7 +16,8 @@
  *
  * Bounded like a forwarded binding: at most the client link's `maxCallsInFlightPerBinding` calls of this binding
  * wait on the libqi service (a canceled one is freed at once, as the client gives it up); a further call is
- * answered LimitExceeded without reaching it. Subscriptions count against the link's `maxSubscriptions`. Errors
+ * answered LimitExceeded without reaching it. A client that does not read its replies is not read either (as a
+ * forwarded binding); events it does not read close its link past `maxBufferedBytes`. Subscriptions count against the link's `maxSubscriptions`. Errors
  * reach the client typed: RemoteError (the service threw), BadArguments (no overload takes the arguments),
  * NoSuchMember, Canceled, Timeout, ConnectionLost.
  */
@@ -25,9 +26,19 @@ import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/cont
 import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
 import { LibqiServiceClient, type LibqiSignalListener } from '../libqi/libqi-service-client.js';
+import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { BridgedMetaObject } from './libqi-meta-object.js';
 import { toCborValue } from './libqi-values.js';
+
+/** A client of the service with its own AbortSignal, for one call at a time. */
+interface Caller {
+  controller: AbortController;
+  client: LibqiServiceClient;
+}
+
+/** Idle callers a route keeps for its next calls (as many as calls it usually has in flight). */
+const MAX_IDLE_CALLERS = 64;
 
 export class LibqiRoute implements ChannelEndpoint {
   readonly channel: number;
@@ -43,6 +54,7 @@ export class LibqiRoute implements ChannelEndpoint {
   private readonly listeners = new Map<number, LibqiSignalListener>();
   /** Method calls the client canceled whose libqi call has not settled yet: their answers are dropped. */
   private readonly canceled = new Set<number>();
+  private readonly idleCallers: Caller[] = [];
   private ended = false;
 
   constructor(
@@ -93,6 +105,7 @@ export class LibqiRoute implements ChannelEndpoint {
     this.ended = true;
     for (const controller of this.cancelable.values()) controller.abort(new CanceledError('the binding ended'));
     this.cancelable.clear();
+    this.idleCallers.length = 0;
     this.client.subscriptions -= this.listeners.size;
     this.listeners.clear();
     // Unsubscribes this binding's events at the service (its own LibqiServiceClient: the others' stay).
@@ -135,6 +148,8 @@ export class LibqiRoute implements ChannelEndpoint {
     } catch (err) {
       this.client.replyError(this.channel, id, object, action, toQiError(err));
     }
+    // A client that does not read its replies: stop reading its calls (never the libqi link, which others share).
+    throttle(this.client, this.client);
   }
 
   private method(id: number, action: number, args: unknown[]): Promise<unknown> {
@@ -144,9 +159,22 @@ export class LibqiRoute implements ChannelEndpoint {
       const takes = method.min === method.max ? `${method.min}` : `${method.min} to ${method.max}`;
       throw new BadArgumentsError(`${this.name}.${method.name} takes ${takes} arguments, got ${args.length}`);
     }
+    const caller = this.idleCallers.pop() ?? this.newCaller();
+    this.cancelable.set(id, caller.controller);
+    return caller.client.call(method.name, ...args).finally(() => {
+      // Reused by the next call unless this one was canceled (its signal stays aborted).
+      if (!caller.controller.signal.aborted && this.idleCallers.length < MAX_IDLE_CALLERS) this.idleCallers.push(caller);
+    });
+  }
+
+  /**
+   * A copy of the service's client whose calls one AbortController cancels. Made per call it halved the calls/s
+   * through the bridge (`with()` defines every method on its copy), so copies are kept for reuse, one call at a
+   * time each: a canceled one is dropped.
+   */
+  private newCaller(): Caller {
     const controller = new AbortController();
-    this.cancelable.set(id, controller);
-    return this.service.with({ signal: controller.signal }).call(method.name, ...args);
+    return { controller, client: this.service.with({ signal: controller.signal }) };
   }
 
   private onPost(frame: Uint8Array): void {
