@@ -35,7 +35,7 @@ export type GatewayEvent =
   /** A forwarder actor (created with the gateway as parent) failed. */
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
-export const connectDirectory = fromPromise<DirectoryClient, { runtime: GatewayRuntime }>(({ input, signal }) =>
+export const connectDirectory = fromPromise<DirectoryClient | undefined, { runtime: GatewayRuntime }>(({ input, signal }) =>
   input.runtime.connectDirectory(signal),
 );
 
@@ -44,7 +44,7 @@ export const listenForClients = fromPromise<string[], { runtime: GatewayRuntime;
 );
 
 export const watchDirectory = fromCallback<GatewayEvent, { runtime: GatewayRuntime }>(({ input, sendBack }) =>
-  input.runtime.directory().session.onClosed((reason) => sendBack({ type: 'DIRECTORY.LOST', error: summarize(reason) })),
+  input.runtime.onDirectoryLost((reason) => sendBack({ type: 'DIRECTORY.LOST', error: summarize(reason) })),
 );
 
 /** Ends every binding, then closes every link. */

@@ -5,14 +5,30 @@ import { restoreError, startActor } from '../actor-runtime.js';
 import { BindAdmission, type BindAuthorizer } from '../gateway/bind-admission.js';
 import { GATEWAY_MONITOR_NAME } from '../gateway/gateway-monitor.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
+import { LibqiBridge } from '../gateway/libqi-bridge.js';
+import type { LibqiConnectOptions } from '../libqi/libqi-connection.js';
+import { BadArgumentsError, type QiError } from '../protocol/errors.js';
 import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ActorHandle } from './actor-handle.js';
 import { closeActor, settled } from './lifecycle.js';
 import { resolveOptions, type CommonOptions } from './options.js';
 
 export interface GatewayOptions extends CommonOptions {
-  /** The ServiceDirectory's endpoint. */
-  directory: string;
+  /**
+   * The qimessaging ServiceDirectory's endpoint. Optional with `libqiDirectory` (a gateway in front of a robot
+   * only); one of the two is required.
+   */
+  directory?: string;
+  /**
+   * A libqi ServiceDirectory (a NAOqi robot: `tcp://robot:9559`, NAOqi 2.9 `tcps://robot:9503`; the kit's `qi_sd`)
+   * whose services this gateway bridges: clients bind them by name and use them as native ones, the gateway
+   * translating CBOR ⇄ libqi for those bindings (docs/PROTOCOL.md §11). With `directory` too, a bind looks in the
+   * qimessaging directory first and in the libqi one when the name is not there. The gateway does not start
+   * without reaching it; a lost link is opened again on the next bind.
+   */
+  libqiDirectory?: string;
+  /** How to reach `libqiDirectory` and its services: credentials (`user`, `token`), TLS, timeouts. */
+  libqi?: LibqiConnectOptions;
   /** Endpoints clients connect to, e.g. `['tcp://127.0.0.1:9559']`. */
   listen: string[];
   /**
@@ -71,9 +87,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBindingsPerLink: options.maxBindingsPerLink,
     maxBindingsPerAddress: options.maxBindingsPerAddress,
   });
+  if (options.directory === undefined && options.libqiDirectory === undefined) {
+    throw new BadArgumentsError('a gateway needs a directory: `directory` (qimessaging), `libqiDirectory`, or both');
+  }
+  const libqi = options.libqiDirectory === undefined ? undefined : new LibqiBridge(options.libqiDirectory, options.libqi);
   // The monitor is the gateway's own service: no directory, but the same authorization and share as any bind.
-  const runtime = new GatewayRuntime(transports, options.directory, limits, limits, async (name, client, caller) =>
-    name === GATEWAY_MONITOR_NAME ? runtime.monitor.bind(client, caller, await admission.admit(name, client, caller)) : forwarders.bind(name, client, caller),
+  const runtime = new GatewayRuntime(
+    transports,
+    options.directory,
+    limits,
+    limits,
+    async (name, client, caller) => {
+      if (name === GATEWAY_MONITOR_NAME) return runtime.monitor.bind(client, caller, await admission.admit(name, client, caller));
+      if (!libqi) return forwarders.bind(name, client, caller);
+      if (options.directory !== undefined) {
+        try {
+          return await forwarders.bind(name, client, caller);
+        } catch (err) {
+          // Not a qimessaging service: perhaps a libqi one.
+          if ((err as QiError).code !== 'ServiceNotFound') throw err;
+        }
+      }
+      return libqi.bind(name, client, caller, await admission.admit(name, client, caller));
+    },
+    libqi,
   );
   const forwarders = new ForwarderPool(runtime, admission, logger);
   const actor = startActor(gatewayMachine, {

@@ -6,13 +6,14 @@
  */
 import { handOver } from '../actor-runtime.js';
 import { DirectoryClient } from '../directory/directory-client.js';
-import { DirectoryUnavailableError, TransportError } from '../protocol/errors.js';
+import { DirectoryUnavailableError, ServiceNotFoundError, TransportError, type QiError } from '../protocol/errors.js';
 import { dial, type DialOptions } from '../session/open-link.js';
 import { LinkHost, type HostOptions } from '../session/link-host.js';
 import type { BindHandler, Session } from '../session/session.js';
 import type { TransportRegistry } from '../transports/registry.js';
 import type { TraceSwitch } from './call-tracer.js';
 import { GatewayMonitor } from './gateway-monitor.js';
+import type { LibqiBridge } from './libqi-bridge.js';
 import { SignalFanout } from './signal-fanout.js';
 
 /** What a forwarder needs of its gateway. */
@@ -34,30 +35,44 @@ export class GatewayRuntime implements ForwarderGateway {
 
   constructor(
     private readonly transports: TransportRegistry,
-    readonly directoryUrl: string,
+    /** The qimessaging ServiceDirectory; undefined for a gateway whose only directory is a libqi one. */
+    readonly directoryUrl: string | undefined,
     hostOptions: HostOptions,
     private readonly dialOptions: DialOptions,
     bind: BindHandler<Session>,
+    /** The libqi side of a bridging gateway (its `libqiDirectory` option), closed with the gateway. */
+    readonly libqi?: LibqiBridge,
   ) {
     this.links = new LinkHost(transports, bind, hostOptions);
   }
 
   directory(): DirectoryClient {
     const client = this.directoryClient;
+    if (this.directoryUrl === undefined) throw new ServiceNotFoundError('this gateway has no qimessaging directory (only a libqi one)');
     if (!client || client.session.isClosed) throw new DirectoryUnavailableError(`the gateway cannot reach its directory at ${this.directoryUrl}`);
     return client;
   }
 
-  async connectDirectory(signal: AbortSignal): Promise<DirectoryClient> {
+  /** Opens the directory links: the libqi one first (once: it reopens on demand), then the qimessaging one. */
+  async connectDirectory(signal: AbortSignal): Promise<DirectoryClient | undefined> {
+    await this.libqi?.connect();
+    const url = this.directoryUrl;
+    if (url === undefined) return undefined;
     const client = handOver(
       signal,
-      await DirectoryClient.connect(this.transports, this.directoryUrl, { ...this.dialOptions, signal }),
+      await DirectoryClient.connect(this.transports, url, { ...this.dialOptions, signal }),
       (abandoned) => abandoned.close(),
     );
     this.directoryClient = client;
     // The directory is a service too: binds to it reuse this link.
-    this.remember(this.directoryUrl, Promise.resolve(client.session));
+    this.remember(url, Promise.resolve(client.session));
     return client;
+  }
+
+  /** Calls `listener` once the qimessaging directory's link closes (never for a libqi-only gateway). */
+  onDirectoryLost(listener: (reason: QiError) => void): () => void {
+    if (this.directoryUrl === undefined) return () => undefined;
+    return this.directory().session.onClosed(listener);
   }
 
   /** A link to the service at one of `endpoints`: an open one if there is, else the first that dials. */
@@ -93,10 +108,11 @@ export class GatewayRuntime implements ForwarderGateway {
     for (const result of sessions) if (result.status === 'fulfilled') result.value.close();
     this.serviceSessions.clear();
     this.directoryClient?.close();
+    await this.libqi?.close();
   }
 
   toJSON(): object {
-    return { ...this.links.toJSON(), serviceLinks: this.serviceSessions.size };
+    return { ...this.links.toJSON(), serviceLinks: this.serviceSessions.size, ...this.libqi?.toJSON() };
   }
 
   private canDial(endpoint: string): boolean {

@@ -5,6 +5,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { natsServerMissing, startNatsServer } from '../nats-server.js';
+import { freePort as freeLoopbackPort, peerPresent, startPeer, type PeerProcess } from '../libqi/peer.js';
+import { PEER_KIT } from '../libqi/captures.js';
+import { connectLibqi } from '../../lib/index.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,6 +121,40 @@ describe('README', function () {
       expect(await run(snippetAfter('**One directory and one gateway per host'), { '4222': String(server.port) })).to.deep.equal(['42']);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('runs its NAOqi snippet against the libqi kit`s qi_sd and qi_zoo_service (skipped without the kit)', async function () {
+    if (!peerPresent()) {
+      console.log(`      (skipped: the libqi peer kit is absent at ${PEER_KIT})`);
+      this.skip();
+    }
+    const peers: PeerProcess[] = [];
+    try {
+      const sdPort = await freeLoopbackPort();
+      const zooPort = await freeLoopbackPort();
+      const sd = `tcp://127.0.0.1:${sdPort}`;
+      peers.push(await startPeer('qi_sd', [sd], { port: sdPort }));
+      peers.push(await startPeer('qi_zoo_service', [sd, `tcp://127.0.0.1:${zooPort}`], { port: zooPort }));
+      // qi_zoo_service listens before it has registered: wait for the registration, as the kit's clients do.
+      const watcher = await connectLibqi(sd);
+      try {
+        const deadline = Date.now() + 10_000;
+        while (!(await watcher.services()).some((service) => service.name === 'Zoo')) {
+          if (Date.now() > deadline) throw new Error('Zoo did not register');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await watcher.close();
+      }
+      expect(await run(snippetAfter('### A robot behind a gateway'), { 'tcp://127.0.0.1:9600': sd })).to.deep.equal([
+        '42',
+        'sigInt 42',
+        'from a qimessaging client',
+        '-9223372036854775808n',
+      ]);
+    } finally {
+      for (const peer of peers.reverse()) await peer.stop();
     }
   });
 });
