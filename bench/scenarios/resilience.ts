@@ -25,7 +25,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function slowConsumerIsolation(quick: boolean, pairs: number): Promise<Row> {
   const { ready: service } = await startWorker<{ directory: string }>(ROLE, 'service');
   const { ready: gateway } = await startWorker<{ gateway: string }>(ROLE, 'gateway', service.directory);
-  const good = lines(spawnRole('good', gateway.gateway));
+  const goodProcess = spawnRole('good', gateway.gateway);
+  const good = lines(goodProcess);
   await good.next(); // ready
   const seconds = quick ? 2 : 3;
   /** The median of the good client's per-second p50s over the next `seconds` seconds. */
@@ -37,13 +38,19 @@ export async function slowConsumerIsolation(quick: boolean, pairs: number): Prom
     }
     return median(p50s) * 1_000;
   };
-  const result = await pairedBy(
+  // The good client is ours to stop: its stdout pipe would keep the bench process alive.
+  const result = await measureIsolation(good, goodP50, gateway.gateway, pairs).finally(() => goodProcess.kill('SIGKILL'));
+  return pairedRow('slow-consumer-isolation: p50', 'µs', result.p50, { atMost: 2 }, 'a good client beside one that calls and never reads, through the gateway; baseline: the good client alone');
+}
+
+function measureIsolation(good: AsyncIterator<string>, goodP50: () => Promise<number>, gateway: string, pairs: number) {
+  return pairedBy(
     async () => {
       await good.next(); // a whole second of its own before measuring
       return { p50: await goodP50() };
     },
     async () => {
-      const slow = spawnRole('slow', gateway.gateway);
+      const slow = spawnRole('slow', gateway);
       try {
         await good.next(); // let it fill its window
         return { p50: await goodP50() };
@@ -54,7 +61,6 @@ export async function slowConsumerIsolation(quick: boolean, pairs: number): Prom
     },
     pairs,
   );
-  return pairedRow('slow-consumer-isolation: p50', 'µs', result.p50, { atMost: 2 }, 'a good client beside one that calls and never reads, through the gateway; baseline: the good client alone');
 }
 
 export async function reconnect(quick: boolean, pairs: number): Promise<Row> {
