@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export interface NatsServer {
   readonly port: number;
@@ -31,17 +34,6 @@ export function natsServerMissing(): string | undefined {
   return natsServerCommand() ? undefined : 'nats-server is not installed (apt-get install -y nats-server); skipping the nats:// specs';
 }
 
-/** A free TCP port on loopback (free a moment ago: the server binds it next). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startNatsServer(options: { jetstream?: boolean; args?: string[] } = {}): Promise<NatsServer> {
   const command = natsServerCommand();

@@ -1,24 +1,14 @@
 /** The README's usage snippet must run as written (only the package name and the port are substituted). */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { natsServerMissing, startNatsServer } from '../nats-server.js';
 import { freePort as freeLoopbackPort, peerPresent, startPeer, type PeerProcess } from '../libqi/peer.js';
 import { PEER_KIT } from '../libqi/captures.js';
 import { connectLibqi } from '../../lib/index.js';
+import { freePort } from '../free-port.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The ```ts block that follows `heading` in the README. */
 function snippetAfter(heading: string): string {

@@ -6,11 +6,11 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { connect, ConnectionLostError, type Connection } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { within } from './topology.js';
+import { freePort } from '../free-port.js';
 
 const children = new Set<ChildProcess>();
 
@@ -29,14 +29,6 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Pr
   await exited;
 }
 
-/** A loopback port nobody listens on now, for a gateway that must come back on the same one. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 interface Calc {
   add(a: number, b: number): number;

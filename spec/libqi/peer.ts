@@ -4,9 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { PEER_KIT } from './captures.js';
+import { freePort } from '../free-port.js';
+
+export { freePort };
 
 export const RUN = join(PEER_KIT, 'run');
 export const peerPresent = (): boolean => existsSync(RUN) && existsSync(join(PEER_KIT, 'bin'));
@@ -19,16 +22,6 @@ export function skipWithoutPeer(context: Mocha.Context): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PeerProcess {
   child: ChildProcess;

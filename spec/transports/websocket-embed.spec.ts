@@ -8,18 +8,10 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { connect, createService, MemoryTransport, TransportError, TransportRegistry, WebSocketTransport } from '../../lib/index.js';
+import { freePort } from '../free-port.js';
 
 const calc = { add: (a: number, b: number) => a + b };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const listen = (server: http.Server, port: number): Promise<void> => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
 const closeServer = (server: http.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
