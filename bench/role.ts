@@ -33,6 +33,13 @@ switch (role) {
     await startRawNatsEcho(arg!);
     announce({ subject: 'bench.raw.echo' });
     break;
+  case 'services-echo': {
+    // Loaded here only: the other roles need not load @nats-io/services.
+    const { startServicesEcho, SERVICES_ECHO_SUBJECT } = await import('./nats-services-echo.js');
+    await startServicesEcho(arg!);
+    announce({ subject: SERVICES_ECHO_SUBJECT });
+    break;
+  }
   case 'service-nats': {
     // The directory and the echo service on nats:// subjects of the server `arg` (nats://127.0.0.1:PORT).
     const directory = await createServiceDirectory({ listen: [`${arg}/bench.directory`] });

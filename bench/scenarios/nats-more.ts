@@ -1,8 +1,14 @@
 /**
- * More rows over nats:// (issue 17), each against a raw NATS baseline measured in the same run:
+ * More rows over nats:// (issue 17), each against a baseline in the same run (raw NATS, or the services API):
  *
  * - nats-gateway-throughput: a client (this process) over TCP → a gateway process → nats:// → the echo service
  *   process, 64 B, 1,000 in flight, against the raw NATS subject pair (bench/raw-nats-pair.ts). Target ≥ 0.5.
+ * - nats-vs-services-api: ours is the same as nats-gateway-throughput's (this process over TCP → the gateway process
+ *   → nats:// → the echo service process); the baseline is what a user writes with the official services framework
+ *   (bench/nats-services-echo.ts): `nc.request(subject, payload)` from this process to a service process made with
+ *   `@nats-io/services` (an `echo` endpoint in a queue group) through the same nats-server. 64 B, 1,000 in flight
+ *   on both sides, 100,000 calls per measurement (the baseline runs at ~17–30k calls/s: 200,000 would take the row
+ *   past a minute). Target ≥ 4.
  * - nats-payload 64 B / 256 KiB / 4 MiB: direct calls over nats:// against the raw pair with the same payload and
  *   window (1,000 / 16 / 4), through a nats-server whose max_payload is 8 MiB so that the raw pair can carry 4 MiB
  *   in one message. Target ≥ 0.5 each.
@@ -23,6 +29,7 @@ import type { DirectoryService } from '../../lib/index.js';
 import { latency, median, paired, pairedBy, pairedRow, throughput, type Caller, type Row } from '../measure.js';
 import { startRole } from '../processes.js';
 import { rawNatsClient } from '../raw-nats-pair.js';
+import { servicesClient } from '../nats-services-echo.js';
 import { startNatsServer } from '../../spec/nats-server.js';
 
 const rate = (caller: Caller, total: number, window: number) => () => throughput(caller, total, window, window * 2);
@@ -36,7 +43,9 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
   const rows: Row[] = [];
   try {
     await startRole('raw-nats-echo', natsServer);
+    await startRole('services-echo', natsServer);
     const raw = await rawNatsClient(natsServer);
+    const services = await servicesClient(natsServer);
     const { directory, service } = await startRole<{ directory: string; service: string }>('service-nats', server.url);
     const { gateway } = await startRole<{ gateway: string }>('gateway', directory);
     const direct = await connect(service);
@@ -47,6 +56,9 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
       const small = Buffer.alloc(64, 7);
       const gatewayPairs = await paired(rate({ call: () => raw.call(small) }, Math.round(200_000 * scale), 1_000), rate({ call: () => echoGateway.call('echo', small) }, Math.round(200_000 * scale), 1_000), pairs);
       rows.push(pairedRow('nats-gateway-throughput', 'calls/s', gatewayPairs, { atLeast: 0.5 }, 'tcp client → gateway → nats:// → service; baseline: the raw NATS pair, same window'));
+      const servicesCalls = Math.round(100_000 * scale);
+      const servicesPairs = await paired(rate({ call: () => services.call(small) }, servicesCalls, 1_000), rate({ call: () => echoGateway.call('echo', small) }, servicesCalls, 1_000), pairs);
+      rows.push(pairedRow('nats-vs-services-api', 'calls/s', servicesPairs, { atLeast: 4 }, 'tcp client → gateway → nats:// → service; baseline: nc.request to a @nats-io/services endpoint (queue group), same window'));
       for (const [label, size, window, calls] of [
         ['64 B', 64, 1_000, 100_000],
         ['256 KiB', 256 << 10, 16, 1_200],
@@ -66,6 +78,7 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
       await direct.close();
       await viaGateway.close();
       await raw.close();
+      await services.close();
     }
   } finally {
     await server.stop();
