@@ -75,10 +75,12 @@ export class LibqiBridge {
       }
       const connection = await this.directory();
       const service = await connection.service(name);
-      if (client.isClosed || this.closed || !client.hasRoomForChannel) {
+      if (client.isClosed || this.closed || !client.hasRoomForChannel || service.linkClosed) {
         void service.close();
         if (client.isClosed) throw client.reason ?? new ClosedError('the client link closed');
         if (this.closed) throw new ClosedError('the gateway closed');
+        // Lost while the bind was made: the route could not watch it (its end would precede the bind's reply).
+        if (service.linkClosed) throw new ServiceGoneError(`service '${name}' lost while being bound`);
         throw new LimitExceededError(`link ${client.id} has no room for another channel`);
       }
       const bridged = bridgeMetaObject(name, service.metaObject);
