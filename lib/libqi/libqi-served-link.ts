@@ -34,6 +34,8 @@ import { LOCAL_CAPABILITIES } from './libqi-socket.js';
 export interface LibqiServedLinkHost {
   /** The id the directory gave the service; undefined until registered. */
   readonly serviceId: number | undefined;
+  /** Ids of earlier registrations (before the directory was lost and registered with again): links opened then use them. */
+  readonly formerServiceIds?: ReadonlySet<number>;
   readonly mainObject: LibqiServedObject;
   /** A fresh object id for a returned object (unique in the service, from 2). */
   nextObjectId(): number;
@@ -236,7 +238,7 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
   }
 
   private objectAt(service: number, objectId: number): LibqiServedObject | undefined {
-    if (service !== this.host.serviceId) return undefined;
+    if (service !== this.host.serviceId && !this.host.formerServiceIds?.has(service)) return undefined;
     if (objectId === LibqiAddress.mainObject) return this.host.mainObject;
     return this.objects.get(objectId);
   }
