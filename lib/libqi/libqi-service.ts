@@ -28,6 +28,7 @@ import { backoffDelay, backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptio
 import type { TlsTransportOptions } from '../transports/tls.js';
 import type { Listener } from '../transports/transport.js';
 import { connectLibqi, type LibqiConnection, type LibqiServiceInfo } from './libqi-connection.js';
+import { LibqiLinkAdmission, type LibqiLinkLimits } from './libqi-link-admission.js';
 import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, type LibqiSignatureMap } from './libqi-object-table.js';
 import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
@@ -35,7 +36,7 @@ import { LibqiServedObject } from './libqi-served-object.js';
 import type { LibqiAuthenticator } from './libqi-server-auth.js';
 import type { LibqiAuthOptions } from './libqi-socket.js';
 
-export interface LibqiServiceOptions extends LibqiAuthOptions {
+export interface LibqiServiceOptions extends LibqiAuthOptions, LibqiLinkLimits {
   /** The libqi ServiceDirectory to register with: `tcp://robot:9559`, `tcps://…`. `credentials` authenticate there. */
   directory: string;
   /** Where libqi clients reach the service (default `tcp://127.0.0.1:0`, a free port); `tcps://` needs `tls.cert` and `tls.key`. */
@@ -97,6 +98,8 @@ export class LibqiService implements LibqiServedLinkHost {
   private connection: LibqiConnection | undefined;
   private options: LibqiServiceOptions | undefined;
   private readonly links = new Set<LibqiServedLink>();
+  /** Bounds the links libqi clients hold open to this service (`maxLinks`, `maxLinksPerAddress`). */
+  admission = new LibqiLinkAdmission();
   private objectIds = LibqiAddress.mainObject;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private attempts = 0;
@@ -121,10 +124,19 @@ export class LibqiService implements LibqiServedLinkHost {
   /** @internal */
   async start(options: LibqiServiceOptions): Promise<void> {
     this.options = options;
-    this.listener = await listenLibqi(options.listen ?? 'tcp://127.0.0.1:0', options.tls, (link) => {
-      const served = new LibqiServedLink(link, this, () => this.links.delete(served));
-      this.links.add(served);
-    });
+    this.admission = new LibqiLinkAdmission(options);
+    this.listener = await listenLibqi(
+      options.listen ?? 'tcp://127.0.0.1:0',
+      options.tls,
+      (link, release) => {
+        const served = new LibqiServedLink(link, this, () => {
+          this.links.delete(served);
+          release();
+        });
+        this.links.add(served);
+      },
+      this.admission,
+    );
     this.endpoints = options.endpoints ?? [this.listener.url];
     await this.register();
   }
