@@ -89,17 +89,34 @@ function actorId(systemId: string, parent: AnyActorRef | undefined): string {
 export interface ErrorSummary {
   code: string;
   message: string;
+  /** The error's `data` (what the Error frame carried), kept only when it is plain JSON. */
+  data?: unknown;
 }
 
 export function summarize(error: unknown): ErrorSummary {
   if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
-    return { code: String(error.code), message: String(error.message) };
+    const data = (error as { data?: unknown }).data;
+    const summary: ErrorSummary = { code: String(error.code), message: String(error.message) };
+    // Kept for the caller (a gateway's DirectoryUnavailable says its cause there); dropped if a snapshot could not hold it.
+    if (data !== undefined && isPlainJson(data, 0)) summary.data = data;
+    return summary;
   }
   return { code: 'RemoteError', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Small plain JSON only: a few levels of objects, arrays, strings, finite numbers, booleans and null. */
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (depth >= 4 || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.length <= 64 && value.every((v) => isPlainJson(v, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const entries = Object.values(value as Record<string, unknown>);
+  return entries.length <= 64 && entries.every((v) => isPlainJson(v, depth + 1));
 }
 
 /** The typed error an ErrorSummary was made from (the same class, code and message); `fallback` when there is none. */
 export function restoreError(summary: ErrorSummary | null, fallback = 'ended without an error'): QiError {
   if (!summary) return new ConnectionLostError(fallback);
-  return isErrorCode(summary.code) ? qiError(summary.code, summary.message) : new ConnectionLostError(summary.message);
+  return isErrorCode(summary.code) ? qiError(summary.code, summary.message, summary.data) : new ConnectionLostError(summary.message, summary.data);
 }

@@ -22,6 +22,7 @@ export { withArity } from './service/arity.js';
 export { createService, Service, type ServiceOptions } from './api/service.js';
 export { createGateway, Gateway, type GatewayOptions } from './api/gateway.js';
 export type { BindAuthorizer, BindRequestInfo } from './gateway/bind-admission.js';
+export type { LibqiBridgeOptions } from './gateway/libqi-bridge.js';
 export { Role, hasRole } from './auth/roles.js';
 export { createServiceDirectory, ServiceDirectory, type ServiceDirectoryOptions } from './api/service-directory.js';
 export { jetStreamDirectory, type JetStreamDirectoryOptions } from './directory/jetstream-store.js';

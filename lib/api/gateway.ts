@@ -5,8 +5,7 @@ import { restoreError, startActor } from '../actor-runtime.js';
 import { BindAdmission, type BindAuthorizer } from '../gateway/bind-admission.js';
 import { GATEWAY_MONITOR_NAME } from '../gateway/gateway-monitor.js';
 import { GatewayRuntime } from '../gateway/gateway-runtime.js';
-import { LibqiBridge } from '../gateway/libqi-bridge.js';
-import type { LibqiConnectOptions } from '../libqi/libqi-connection.js';
+import { LibqiBridge, type LibqiBridgeOptions } from '../gateway/libqi-bridge.js';
 import { BadArgumentsError, type QiError } from '../protocol/errors.js';
 import { backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import { ActorHandle } from './actor-handle.js';
@@ -27,8 +26,12 @@ export interface GatewayOptions extends CommonOptions {
    * without reaching it; a lost link is opened again on the next bind.
    */
   libqiDirectory?: string;
-  /** How to reach `libqiDirectory` and its services: credentials (`user`, `token`), TLS, timeouts. */
-  libqi?: LibqiConnectOptions;
+  /**
+   * How to reach `libqiDirectory` and its services: `user` and `token` (or `credentials`, `answerChallenge`), `tls`
+   * for `tcps://` / `tcpsm://`, `connectTimeout`. A directory that refuses them fails the start, and later binds,
+   * with DirectoryUnavailable whose `data.cause` is `'Unauthorized'`.
+   */
+  libqi?: LibqiBridgeOptions;
   /** Endpoints clients connect to, e.g. `['tcp://127.0.0.1:9559']`. */
   listen: string[];
   /**

@@ -24,6 +24,15 @@ import { bridgeMetaObject } from './libqi-meta-object.js';
 import { LibqiDirectoryView } from './libqi-directory-view.js';
 import { LibqiRoute } from './libqi-route.js';
 
+/**
+ * How a gateway reaches its libqi directory: LibqiConnectOptions, with `user` and `token` as a shorthand for
+ * `credentials: { user, token }` (a robot's usual pair; `credentials` wins where both name a field).
+ */
+export interface LibqiBridgeOptions extends LibqiConnectOptions {
+  user?: string;
+  token?: string;
+}
+
 /** libqi's name for its directory, never bridged. */
 const LIBQI_DIRECTORY_NAME = 'ServiceDirectory';
 
@@ -37,10 +46,16 @@ export class LibqiBridge {
   /** `ServiceDirectory` for clients of a gateway without a qimessaging directory. */
   private readonly view = new LibqiDirectoryView(() => this.directory());
 
+  private readonly options: LibqiConnectOptions;
+
   constructor(
     readonly url: string,
-    private readonly options: LibqiConnectOptions = {},
-  ) {}
+    options: LibqiBridgeOptions = {},
+  ) {
+    const { user, token, ...rest } = options;
+    const shorthand = { ...(user === undefined ? {} : { user }), ...(token === undefined ? {} : { token }) };
+    this.options = { ...rest, credentials: { ...shorthand, ...rest.credentials } };
+  }
 
   /** Opens the directory link (or checks the one open); rejects with DirectoryUnavailable. */
   async connect(): Promise<void> {
@@ -60,10 +75,12 @@ export class LibqiBridge {
       }
       const connection = await this.directory();
       const service = await connection.service(name);
-      if (client.isClosed || this.closed || !client.hasRoomForChannel) {
+      if (client.isClosed || this.closed || !client.hasRoomForChannel || service.linkClosed) {
         void service.close();
         if (client.isClosed) throw client.reason ?? new ClosedError('the client link closed');
         if (this.closed) throw new ClosedError('the gateway closed');
+        // Lost while the bind was made: the route could not watch it (its end would precede the bind's reply).
+        if (service.linkClosed) throw new ServiceGoneError(`service '${name}' lost while being bound`);
         throw new LimitExceededError(`link ${client.id} has no room for another channel`);
       }
       const bridged = bridgeMetaObject(name, service.metaObject);
@@ -114,8 +131,11 @@ export class LibqiBridge {
     try {
       connection = await connectLibqi(this.url, this.options);
     } catch (err) {
-      // The rejected promise stays until the next bind, which opens another.
-      throw new DirectoryUnavailableError(`the gateway cannot reach its libqi directory at ${this.url}: ${toQiError(err).message}`);
+      // The rejected promise stays until the next bind, which opens another. The client's own credentials are not
+      // at fault when the directory refuses the gateway's: DirectoryUnavailable, with the cause's code in `data`.
+      const cause = toQiError(err);
+      const why = cause.code === 'Unauthorized' ? 'refused the gateway\'s credentials' : 'cannot be reached';
+      throw new DirectoryUnavailableError(`the gateway's libqi directory at ${this.url} ${why}: ${cause.message}`, { cause: cause.code });
     }
     if (this.closed) {
       await connection.close();

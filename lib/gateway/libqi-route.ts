@@ -23,7 +23,7 @@
  */
 import { decodeMessageBody } from '../protocol/codec.js';
 import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
-import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, toQiError, type QiError } from '../protocol/errors.js';
+import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, ServiceGoneError, toQiError, type QiError } from '../protocol/errors.js';
 import { frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
 import { LibqiServiceClient, type LibqiSignalListener } from '../libqi/libqi-service-client.js';
 import { throttle } from '../session/backpressure.js';
@@ -56,6 +56,7 @@ export class LibqiRoute implements ChannelEndpoint {
   private readonly canceled = new Set<number>();
   private readonly idleCallers: Caller[] = [];
   private ended = false;
+  private readonly stopWatchingLink: () => void;
 
   constructor(
     readonly client: Session,
@@ -65,6 +66,9 @@ export class LibqiRoute implements ChannelEndpoint {
     private readonly onEnded: (route: LibqiRoute) => void,
   ) {
     this.channel = client.openChannel(this);
+    // The service's link died without the directory saying so first (the process was killed, its host went away):
+    // the binding ends as a native one whose service link is lost, so a client told to wait binds again.
+    this.stopWatchingLink = service.onLinkClosed((reason) => this.end(new ServiceGoneError(`service '${this.name}' lost: ${reason.message}`)));
   }
 
   get name(): string {
@@ -103,6 +107,7 @@ export class LibqiRoute implements ChannelEndpoint {
   private release(): void {
     if (this.ended) return;
     this.ended = true;
+    this.stopWatchingLink();
     for (const controller of this.cancelable.values()) controller.abort(new CanceledError('the binding ended'));
     this.cancelable.clear();
     this.idleCallers.length = 0;

@@ -5,4 +5,5 @@ export { createLibqiService, LibqiService, type LibqiServiceOptions } from './li
 export { withSignature, type MethodSignatureOptions } from './libqi-signatures.js';
 export type { LibqiSignatureMap } from './libqi-object-table.js';
 export { createLibqiServiceDirectory, LibqiServiceDirectory, type LibqiServiceDirectoryOptions } from './libqi-service-directory.js';
-export { libqiTokenAuthenticator, type LibqiAuthenticator, type LibqiAuthStep, type LibqiAuthDecision } from './libqi-server-auth.js';
+export type { LibqiLinkLimits } from './libqi-link-admission.js';
+export { libqiTokenAuthenticator, type LibqiAuthenticator, type LibqiAuthStep, type LibqiAuthDecision, type LibqiTokenEntry } from './libqi-server-auth.js';

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_BUFFERED_BYTES } from '../session/link-host.js';
 import { TcpTransport } from '../transports/tcp.js';
 import { TlsTransport, type TlsTransportOptions } from '../transports/tls.js';
 import type { Link, Listener } from '../transports/transport.js';
+import { LibqiLinkAdmission } from './libqi-link-admission.js';
 
 let machineId: string | undefined;
 
@@ -34,9 +35,19 @@ export function localMachineId(): string {
 /**
  * Listens on a libqi endpoint with version-0 framing: `tcp://`, `tcps://` (`tls.cert`/`tls.key`; clients are not
  * asked for a certificate, as libqi's), `tcpsm://` (also `tls.ca`: clients must show a certificate it signed). The
- * listener's url is in libqi's form.
+ * listener's url is in libqi's form. Links are admitted by `admission` (its bounds; shared by a host's listeners).
  */
-export async function listenLibqi(endpoint: string, tls: TlsTransportOptions | undefined, onLink: (link: Link) => void): Promise<Listener> {
+export async function listenLibqi(
+  endpoint: string,
+  tls: TlsTransportOptions | undefined,
+  /** An admitted link; `release` must be called once it has closed. */
+  onAccepted: (link: Link, release: () => void) => void,
+  admission: LibqiLinkAdmission = new LibqiLinkAdmission(),
+): Promise<Listener> {
+  const onLink = (link: Link): void => {
+    const release = admission.admit(link);
+    if (release) onAccepted(link, release);
+  };
   let url: URL;
   try {
     url = new URL(endpoint);

@@ -5,6 +5,7 @@
  * per signature (overloads), each signal one, each property one shared by its property and its change signal, as
  * libqi numbers them. The built-in members 0–8 and 80–86 head every meta-object.
  */
+import type { Identity } from '../auth/authenticator.js';
 import { BadArgumentsError } from '../protocol/errors.js';
 import { META_OBJECT_SIGNATURE, parseSignature, type LibqiMetaMethod, type LibqiMetaObject, type QiType, type TupleType } from '../protocol/libqi/index.js';
 import { arityOf } from '../service/arity.js';
@@ -29,6 +30,8 @@ export interface LibqiMethodMember {
 /** The link a call came on, for members that answer per link (a directory forgets what a link registered when it closes). */
 export interface LibqiCaller {
   readonly remote: string;
+  /** Who the link authenticated as (the host's authenticator); undefined for an anonymous link. */
+  readonly identity: Identity | undefined;
   /** Calls `listener` once, when the link closes. */
   onClose(listener: () => void): void;
 }
@@ -118,9 +121,8 @@ export function buildLibqiObjectTable(implementation: object, signatures: LibqiS
 function invoker(fn: (...args: unknown[]) => unknown, self: object, contextual: boolean): LibqiMethodMember['invoke'] {
   if ((fn as { [WITH_CALLER]?: true })[WITH_CALLER]) return (args, _signal, caller) => fn.call(self, caller, ...args);
   if (!contextual) return (args) => fn.apply(self, args);
-  // A libqi caller has no identity here, and libqi has no progress frames: progress is dropped, as for a caller
-  // that did not ask for it.
-  return (args, signal) => fn.call(self, { signal: signal ?? new AbortController().signal, identity: undefined, progress: () => {} } satisfies CallContext, ...args);
+  // libqi has no progress frames: progress is dropped, as for a caller that did not ask for it.
+  return (args, signal, caller) => fn.call(self, { signal: signal ?? new AbortController().signal, identity: caller.identity, progress: () => {} } satisfies CallContext, ...args);
 }
 
 function addSignal(table: LibqiObjectTable, signal: LibqiSignalMember): void {

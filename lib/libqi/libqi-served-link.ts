@@ -6,6 +6,8 @@
  * answer is then dropped); Events sent for each registerEvent; objects a method returns as `o` served on this
  * link until it closes or the client terminates them.
  */
+import type { Identity } from '../auth/authenticator.js';
+import { readIdentity } from '../auth/roles.js';
 import { CanceledError, ProtocolError, UnauthorizedError } from '../protocol/errors.js';
 import { MessageType } from '../protocol/header.js';
 import {
@@ -32,6 +34,8 @@ import { LOCAL_CAPABILITIES } from './libqi-socket.js';
 export interface LibqiServedLinkHost {
   /** The id the directory gave the service; undefined until registered. */
   readonly serviceId: number | undefined;
+  /** Ids of earlier registrations (before the directory was lost and registered with again): links opened then use them. */
+  readonly formerServiceIds?: ReadonlySet<number>;
   readonly mainObject: LibqiServedObject;
   /** A fresh object id for a returned object (unique in the service, from 2). */
   nextObjectId(): number;
@@ -66,6 +70,8 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
   private authenticated: boolean;
   private authStep: LibqiAuthStep | undefined;
   private handshakes = 0;
+  /** Who the host's authenticator let in (read as a native peer's identity); undefined without one. */
+  identity: Identity | undefined;
 
   constructor(
     readonly link: Link,
@@ -177,6 +183,8 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
         return this.send({ ...header, type: MessageType.Reply }, encodeToBytes('{sm}', reply, this.codec));
       }
       this.authenticated = true;
+      // Copied and checked as an identity a peer passes on: the same shape native services see.
+      this.identity = decision.identity === undefined ? undefined : readIdentity(decision.identity);
     }
     reply.set('__qi_auth_state', typed('I', AUTH_STATE_DONE));
     this.send({ ...header, type: MessageType.Reply }, encodeToBytes('{sm}', reply, this.codec));
@@ -230,7 +238,7 @@ export class LibqiServedLink implements BuiltinLink, LibqiCaller {
   }
 
   private objectAt(service: number, objectId: number): LibqiServedObject | undefined {
-    if (service !== this.host.serviceId) return undefined;
+    if (service !== this.host.serviceId && !this.host.formerServiceIds?.has(service)) return undefined;
     if (objectId === LibqiAddress.mainObject) return this.host.mainObject;
     return this.objects.get(objectId);
   }

@@ -174,6 +174,21 @@ export class LibqiServiceClient {
     }
   }
 
+  /**
+   * Calls `listener` once when the link to the service closes (the service died, its host went away, or the
+   * connection closed); calls in flight have already failed with ConnectionLost then. Returns a function that stops
+   * listening.
+   */
+  onLinkClosed(listener: (reason: QiError) => void): () => void {
+    return this.socket.onClose(listener);
+  }
+
+  /** True once the link to the service has closed. */
+  get linkClosed(): boolean {
+    return this.socket.isClosed;
+  }
+
+
   /** @internal A built-in method of every libqi object (registerEvent, property, …), by its fixed id. */
   builtin(action: number, params: string, args: unknown[], returns: string): Promise<unknown> {
     return this.socket.send(this.serviceId, this.objectId, action, parseSignature(params), args, parseSignature(returns)).promise;

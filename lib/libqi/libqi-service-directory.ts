@@ -23,6 +23,7 @@ import { signal } from '../service/members.js';
 import type { TlsTransportOptions } from '../transports/tls.js';
 import type { Listener } from '../transports/transport.js';
 import type { LibqiServiceInfo } from './libqi-connection.js';
+import { LibqiLinkAdmission, type LibqiLinkLimits } from './libqi-link-admission.js';
 import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, withCaller, type LibqiCaller } from './libqi-object-table.js';
 import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
@@ -30,7 +31,7 @@ import type { LibqiAuthenticator } from './libqi-server-auth.js';
 import { LibqiServedObject } from './libqi-served-object.js';
 import { withSignature } from './libqi-signatures.js';
 
-export interface LibqiServiceDirectoryOptions {
+export interface LibqiServiceDirectoryOptions extends LibqiLinkLimits {
   /** Where libqi peers reach it (default `tcp://127.0.0.1:9559`, libqi's port); several for several addresses. */
   listen?: string | string[];
   /** TLS for a `tcps://` listener (`cert` and `key`). */
@@ -96,15 +97,28 @@ export class LibqiServiceDirectory implements LibqiServedLinkHost {
     return ++this.objectIds;
   }
 
+  /** Bounds the links libqi peers hold open to this directory (`maxLinks`, `maxLinksPerAddress`). */
+  admission = new LibqiLinkAdmission();
+
   /** @internal */
   async start(options: LibqiServiceDirectoryOptions): Promise<void> {
     const endpoints = options.listen === undefined ? ['tcp://127.0.0.1:9559'] : typeof options.listen === 'string' ? [options.listen] : options.listen;
+    // One set of bounds for all its listeners, as a native host's.
+    this.admission = new LibqiLinkAdmission(options);
     for (const endpoint of endpoints) {
       this.listeners.push(
-        await listenLibqi(endpoint, options.tls, (link) => {
-          const served = new LibqiServedLink(link, this, () => this.links.delete(served));
-          this.links.add(served);
-        }),
+        await listenLibqi(
+          endpoint,
+          options.tls,
+          (link, release) => {
+            const served = new LibqiServedLink(link, this, () => {
+              this.links.delete(served);
+              release();
+            });
+            this.links.add(served);
+          },
+          this.admission,
+        ),
       );
     }
     this.endpoints = this.listeners.map((l) => l.url);

@@ -3,7 +3,7 @@
  * from a counter, calls answered by Reply / Error / Canceled with the call's id, Events dispatched by (service,
  * object, signal), and the capability handshake with its `auth_*` credentials before anything else.
  */
-import { CanceledError, ConnectionLostError, ProtocolError, RemoteError, TimeoutError, UnauthorizedError, type QiError } from '../protocol/errors.js';
+import { CanceledError, ConnectionLostError, LimitExceededError, ProtocolError, RemoteError, TimeoutError, UnauthorizedError, type QiError } from '../protocol/errors.js';
 import { MessageType } from '../protocol/header.js';
 import {
   buildLibqiMessage,
@@ -19,6 +19,7 @@ import {
   type QiType,
 } from '../protocol/libqi/index.js';
 import type { Link } from '../transports/transport.js';
+import { LIMIT_EXCEEDED_PREFIX } from './libqi-link-admission.js';
 
 /** The capabilities this side announces; the shared value of each is the AND of both sides'. */
 export const LOCAL_CAPABILITIES: ReadonlyArray<[string, boolean]> = [
@@ -72,7 +73,7 @@ export class LibqiSocket {
   private readonly pending = new Map<number, PendingCall>();
   private readonly eventHandlers = new Map<string, EventListener>();
   private closeReason: QiError | undefined;
-  private readonly closeListeners: Array<(reason: QiError) => void> = [];
+  private readonly closeListeners = new Set<(reason: QiError) => void>();
   /** Set by the handshake, from the capabilities both sides share. */
   codec: CodecOptions = { objectPtrUid: true };
   private peerCapabilities = new Map<string, unknown>();
@@ -90,10 +91,17 @@ export class LibqiSocket {
     return this.closeReason !== undefined;
   }
 
-  /** Calls `listener` once, when the socket closes (at once if it is closed). */
-  onClose(listener: (reason: QiError) => void): void {
-    if (this.closeReason) listener(this.closeReason);
-    else this.closeListeners.push(listener);
+  /**
+   * Calls `listener` once, when the socket closes (at once if it is closed); the function returned forgets it (a
+   * binding that ends before its shared link must not stay listening on it).
+   */
+  onClose(listener: (reason: QiError) => void): () => void {
+    if (this.closeReason) {
+      listener(this.closeReason);
+      return () => undefined;
+    }
+    this.closeListeners.add(listener);
+    return () => void this.closeListeners.delete(listener);
   }
 
   close(reason?: QiError): void {
@@ -115,6 +123,8 @@ export class LibqiSocket {
         const { promise } = this.send(LibqiAddress.socketService, LibqiAddress.socketObject, LibqiAddress.authenticateAction, parseSignature('{sm}'), request, parseSignature('{sm}'), MessageType.Call);
         reply = (await promise) as Map<string, unknown>;
       } catch (err) {
+        // A server at its bound on links says so (libqi-link-admission.ts); any other refusal is the credentials'.
+        if (err instanceof RemoteError && err.message.startsWith(LIMIT_EXCEEDED_PREFIX)) throw new LimitExceededError(`${this.remote}: ${err.message.slice(LIMIT_EXCEEDED_PREFIX.length)}`);
         if (err instanceof RemoteError) throw new UnauthorizedError(`${this.remote} refused the authentication: ${err.message}`);
         if (err instanceof ConnectionLostError) throw new UnauthorizedError(`${this.remote} closed the connection during authentication (refused?): ${err.message}`);
         throw err;
@@ -237,7 +247,9 @@ export class LibqiSocket {
     const calls = [...this.pending.values()];
     this.pending.clear();
     for (const call of calls) call.reject(reason);
-    for (const listener of this.closeListeners.splice(0)) listener(reason);
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener(reason);
   }
 }
 

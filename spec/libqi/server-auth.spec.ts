@@ -14,9 +14,12 @@ import {
   createLibqiService,
   createLibqiServiceDirectory,
   libqiTokenAuthenticator,
+  withSignature,
   type LibqiAuthenticator,
   type LibqiServiceDirectory,
 } from '../../lib/index.js';
+import type { Identity } from '../../lib/auth/authenticator.js';
+import { withContext } from '../../lib/service/meta-object.js';
 import { eventually, rejection } from '../helpers.js';
 import { freePort, peerPresent, runPeer, startPeer, type PeerProcess } from './peer.js';
 import { zooImplementation } from './zoo-impl.js';
@@ -68,6 +71,26 @@ describe('libqi serving side: authentication', function () {
       expect(await right.directory.call('machineId')).to.equal(sd.machineId);
       await right.close();
     } finally {
+      await sd.close();
+    }
+  });
+
+  it("gives a withContext method the authenticated link's identity, and none to an anonymous link", async () => {
+    const sd = await createLibqiServiceDirectory({ listen: 'tcp://127.0.0.1:0' });
+    const whoami = { whoami: withSignature('()->s', withContext(({ identity }) => (identity ? `${identity.user} [${(identity.roles ?? []).join(',')}]` : 'anonymous'))) };
+    const guarded = await createLibqiService('Guarded', whoami, { directory: sd.url, authenticate: libqiTokenAuthenticator({ alice: 's3cret', bob: { token: 'b0b', roles: ['admin'] } }) });
+    const open = await createLibqiService('Open', whoami, { directory: sd.url });
+    try {
+      const asAlice = await connectLibqi(sd.url, { credentials: { user: 'alice', token: 's3cret' } });
+      const asBob = await connectLibqi(sd.url, { credentials: { user: 'bob', token: 'b0b' } });
+      expect(await (await asAlice.service('Guarded')).call('whoami')).to.equal('alice []');
+      expect(await (await asBob.service('Guarded')).call('whoami')).to.equal('bob [admin]');
+      expect(await (await asAlice.service('Open')).call('whoami')).to.equal('anonymous');
+      await asAlice.close();
+      await asBob.close();
+    } finally {
+      await guarded.close();
+      await open.close();
       await sd.close();
     }
   });
@@ -124,6 +147,35 @@ describe('libqi serving side: authentication', function () {
           await zoo.close();
         }
       });
+    });
+
+    it("a withContext method sees the identity the authenticator gave the kit's qi_zoo_client (alice, her roles)", async () => {
+      const port = await freePort();
+      const sdUrl = `tcp://127.0.0.1:${port}`;
+      peers.push(await startPeer('qi_sd', [sdUrl], { port }));
+      const seen: Array<Identity | undefined> = [];
+      const implementation = {
+        ...zooImplementation(),
+        echoString: withSignature(
+          '(s)->s',
+          withContext(({ identity }, text: string) => {
+            seen.push(identity);
+            return text;
+          }),
+        ),
+      };
+      const zoo = await createLibqiService('Zoo', implementation, {
+        directory: sdUrl,
+        authenticate: libqiTokenAuthenticator({ alice: { token: 's3cret', roles: ['operator'] } }),
+      });
+      try {
+        const right = await runPeer('qi_zoo_client', ['--user=alice', '--token=s3cret', sdUrl, 'Zoo'], { timeout: 45_000 });
+        expect(zooSummary(right.output), right.output).to.equal('summary: 112 ok, 0 failed');
+        expect(seen.length, 'echoString calls of qi_zoo_client').to.be.greaterThan(0);
+        for (const identity of seen) expect(identity).to.deep.equal({ user: 'alice', roles: ['operator'] });
+      } finally {
+        await zoo.close();
+      }
     });
 
     it("a qimessaging service requiring a token of its libqi clients (on the kit's qi_sd): qi_zoo_client passes as alice, fails without", async () => {
