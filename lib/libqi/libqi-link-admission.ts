@@ -20,7 +20,14 @@ export interface LibqiLinkLimits {
 
 /** What a refusal's Error text starts with, so that this library's client reads it as LimitExceeded. */
 export const LIMIT_EXCEEDED_PREFIX = 'LimitExceeded: ';
-const REFUSED_LINK_DEADLINE_MS = 10_000;
+/** How long a refused link may take to send the message its refusal answers. */
+const REFUSED_LINK_DEADLINE_MS = 2_000;
+/**
+ * Refused links waiting for that message in this process, at most: past it a refused link is closed at once, untold, so that a
+ * flood of links past the limit cannot hold sockets open itself.
+ */
+const MAX_REFUSED_WAITING = 64;
+let refusedWaiting = 0;
 
 export class LibqiLinkAdmission {
   /** Links accepted and open. */
@@ -67,9 +74,17 @@ export class LibqiLinkAdmission {
 
 /** Answers the first message (a libqi client's authenticate) with an Error saying why, then closes. */
 function refuse(link: Link, error: LimitExceededError): void {
+  if (refusedWaiting >= MAX_REFUSED_WAITING) {
+    link.close(error);
+    return;
+  }
+  refusedWaiting++;
   const timer = setTimeout(() => link.close(error), REFUSED_LINK_DEADLINE_MS);
   timer.unref?.();
-  link.onClose(() => clearTimeout(timer));
+  link.onClose(() => {
+    clearTimeout(timer);
+    refusedWaiting--;
+  });
   link.onFrame((frame) => {
     link.onFrame(() => {});
     try {

@@ -6,6 +6,7 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/link-limits.spec.ts
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { ConnectionLostError, LimitExceededError } from '../../lib/protocol/errors.js';
 import { connectLibqi, createLibqiService, createLibqiServiceDirectory, type LibqiConnection } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
@@ -30,6 +31,30 @@ describe('libqi serving side: bounds on links', function () {
       open.push(await connectLibqi(sd.url));
     } finally {
       for (const connection of open) await connection.close();
+      await sd.close();
+    }
+  });
+
+  it('a flood of silent links past the bound is closed, not held open waiting to be told', async () => {
+    const sd = await createLibqiServiceDirectory({ listen: 'tcp://127.0.0.1:0', maxLinks: 1 });
+    const admitted = await connectLibqi(sd.url);
+    const { port } = new URL(sd.url);
+    const sockets: net.Socket[] = [];
+    try {
+      let closed = 0;
+      for (let i = 0; i < 100; i++) {
+        const socket = net.connect({ host: '127.0.0.1', port: Number(port) });
+        socket.on('error', () => {}).on('close', () => closed++);
+        sockets.push(socket);
+      }
+      // At most 64 refused links wait (2 s) for a message to answer; the other 36 are closed at once.
+      await eventually(() => closed >= 36, 1_500, 'the links past the waiting bound to be closed');
+      await eventually(() => closed === 100, 5_000, 'every refused link to be closed by its deadline');
+      expect(sd.admission.refused).to.equal(100);
+      expect((await admitted.services()).map((s) => s.name)).to.deep.equal(['ServiceDirectory']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await admitted.close();
       await sd.close();
     }
   });
