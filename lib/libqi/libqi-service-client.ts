@@ -174,6 +174,14 @@ export class LibqiServiceClient {
     }
   }
 
+  /**
+   * Calls `listener` once, when the link to this object's service closes (the service went away, or the
+   * connection closed); at once if it has. Returns a function that removes it.
+   */
+  onLinkClosed(listener: (reason: QiError) => void): () => void {
+    return this.socket.onClose(listener);
+  }
+
   /** @internal A built-in method of every libqi object (registerEvent, property, …), by its fixed id. */
   builtin(action: number, params: string, args: unknown[], returns: string): Promise<unknown> {
     return this.socket.send(this.serviceId, this.objectId, action, parseSignature(params), args, parseSignature(returns)).promise;

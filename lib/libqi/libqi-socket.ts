@@ -72,7 +72,7 @@ export class LibqiSocket {
   private readonly pending = new Map<number, PendingCall>();
   private readonly eventHandlers = new Map<string, EventListener>();
   private closeReason: QiError | undefined;
-  private readonly closeListeners: Array<(reason: QiError) => void> = [];
+  private readonly closeListeners = new Set<(reason: QiError) => void>();
   /** Set by the handshake, from the capabilities both sides share. */
   codec: CodecOptions = { objectPtrUid: true };
   private peerCapabilities = new Map<string, unknown>();
@@ -90,10 +90,14 @@ export class LibqiSocket {
     return this.closeReason !== undefined;
   }
 
-  /** Calls `listener` once, when the socket closes (at once if it is closed). */
-  onClose(listener: (reason: QiError) => void): void {
-    if (this.closeReason) listener(this.closeReason);
-    else this.closeListeners.push(listener);
+  /** Calls `listener` once, when the socket closes (at once if it is closed). Returns a function that removes it. */
+  onClose(listener: (reason: QiError) => void): () => void {
+    if (this.closeReason) {
+      listener(this.closeReason);
+      return () => undefined;
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
   }
 
   close(reason?: QiError): void {
@@ -237,7 +241,9 @@ export class LibqiSocket {
     const calls = [...this.pending.values()];
     this.pending.clear();
     for (const call of calls) call.reject(reason);
-    for (const listener of this.closeListeners.splice(0)) listener(reason);
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener(reason);
   }
 }
 
