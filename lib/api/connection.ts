@@ -254,8 +254,9 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
  * (credentials refused).
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
-  const { inspect, logger, limits } = resolveOptions(options);
-  let { transports } = resolveOptions(options);
+  const resolved = resolveOptions(options);
+  const { inspect, logger, limits } = resolved;
+  let transports = resolved.transports;
   const { reconnect = {}, retry = false, timeout } = options;
   let timedOut = false;
   const aborter = new AbortController();
@@ -275,11 +276,8 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   let bridge: InProcessBridge | undefined;
   let target = url;
   if (options.libqi !== undefined) {
-    const libqi = options.libqi === true ? {} : options.libqi;
-    const start = platformLibqiBridge();
-    const bridgeOptions = { ...limits, inspect, logger };
     try {
-      bridge = await startBridge(() => start(url, { transports: options.transports, ...libqi }, bridgeOptions), aborter.signal, retry && reconnect !== false ? backoffPolicy(reconnect) : undefined);
+      bridge = await startLibqiBridge(url, options, resolved, aborter.signal);
     } catch (err) {
       cleanUp();
       throw failure(err);
@@ -317,13 +315,20 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
 }
 
 /**
- * Starts the in-process bridge; with `retry`, again on its backoff until it starts (a credentials refusal is not
- * retried). When `signal` aborts, rejects at once, and a bridge that starts later is closed.
+ * With the `libqi` option: starts the in-process bridge the connection dials instead of `url` (the platform's, see
+ * platform-defaults.ts); with `retry`, again on the `reconnect` backoff until it starts (a credentials refusal is
+ * not retried). When `signal` aborts, rejects at once, and a bridge that starts later is closed.
  */
-async function startBridge(start: () => Promise<InProcessBridge>, signal: AbortSignal, retry: Required<BackoffOptions> | undefined): Promise<InProcessBridge> {
+async function startLibqiBridge(url: string, options: ConnectOptions, resolved: ReturnType<typeof resolveOptions>, signal: AbortSignal): Promise<InProcessBridge> {
+  const libqi = options.libqi === true || options.libqi === undefined ? {} : options.libqi;
+  const start = platformLibqiBridge();
+  // Only the bounds of what it carries: the link is in-process, and `credentials` / `authenticate` are this side's.
+  const { maxBodySize, maxPendingCalls, maxCallsInFlightPerBinding, maxSubscriptionsPerLink } = resolved.limits;
+  const bridgeOptions = { maxBodySize, maxPendingCalls, maxCallsInFlightPerBinding, maxSubscriptionsPerLink, inspect: resolved.inspect, logger: resolved.logger };
+  const retry = options.retry && options.reconnect !== false ? backoffPolicy(options.reconnect) : undefined;
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw new ClosedError('connect aborted');
-    const starting = start();
+    const starting = start(url, { transports: options.transports, ...libqi }, bridgeOptions);
     let error: unknown;
     try {
       return await untilAborted(starting, signal);

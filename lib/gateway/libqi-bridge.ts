@@ -21,7 +21,7 @@
 import type { Identity } from '../auth/authenticator.js';
 import { connectLibqi, type LibqiConnection, type LibqiConnectOptions } from '../libqi/libqi-connection.js';
 import type { BindReply } from '../protocol/control.js';
-import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, toQiError, UnauthorizedError } from '../protocol/errors.js';
+import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, toQiError, UnauthorizedError, type QiError } from '../protocol/errors.js';
 import { backoffDelay, backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import type { Session } from '../session/session.js';
 import { bridgeMetaObject } from './libqi-meta-object.js';
@@ -72,11 +72,15 @@ export class LibqiBridge {
       const connection = await this.directory();
       const service = await connection.service(name);
       // The route ends with its service's link: the service process died, or the link was lost.
-      let stopWatching = (): void => undefined;
-      if (client.isClosed || this.closed || !client.hasRoomForChannel) {
+      let linkClosed: QiError | undefined;
+      let onLinkClosed = (reason: QiError): void => void (linkClosed = reason);
+      const stopWatching = service.onLinkClosed((reason) => onLinkClosed(reason));
+      if (client.isClosed || this.closed || !client.hasRoomForChannel || linkClosed) {
+        stopWatching();
         void service.close();
         if (client.isClosed) throw client.reason ?? new ClosedError('the client link closed');
         if (this.closed) throw new ClosedError('the gateway closed');
+        if (linkClosed) throw new ServiceGoneError(`the link to libqi service '${name}' closed: ${linkClosed.message}`);
         throw new LimitExceededError(`link ${client.id} has no room for another channel`);
       }
       const bridged = bridgeMetaObject(name, service.metaObject);
@@ -87,7 +91,7 @@ export class LibqiBridge {
         release();
       });
       this.routes.set(route, connection);
-      stopWatching = service.onLinkClosed((reason) => route.end(new ServiceGoneError(`the link to libqi service '${name}' closed: ${reason.message}`)));
+      onLinkClosed = (reason) => route.end(new ServiceGoneError(`the link to libqi service '${name}' closed: ${reason.message}`));
       return { channel: route.channel, metaObject: bridged.metaObject };
     } catch (err) {
       release();
@@ -144,8 +148,7 @@ export class LibqiBridge {
         () => this.reopenLater(),
       );
     }, backoffDelay(this.backoff, ++this.reopenAttempts));
-    // The gateway's close clears it; it alone must not keep a process alive.
-    this.reopenTimer.unref?.();
+    // Not unref'd: like a native Connection reconnecting, an open bridge keeps its process alive while it tries.
   }
 
   /** `unavailable`: a failure is DirectoryUnavailable (a bind's), else the link's own error (the gateway starting). */

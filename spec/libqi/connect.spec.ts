@@ -362,4 +362,21 @@ describe('connect(url, { libqi }): ServiceClients of a libqi directory', functio
     setTimeout(() => abort.abort(), 300);
     await rejection(retrying, CanceledError);
   });
+
+  it('with retry, keeps trying until the directory is up', async function () {
+    skipWithoutPeer(this);
+    const port = await freePort();
+    const url = `tcp://127.0.0.1:${port}`;
+    const connecting = connect(url, { libqi: true, retry: true, reconnect: { maxDelayMs: 200 } });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const sd = await startPeer('qi_sd', [url], { port });
+    try {
+      const connection = await connecting;
+      expect(connection.isOpen).to.equal(true);
+      expect(await connection.services()).to.deep.equal([]);
+      await connection.close();
+    } finally {
+      await sd.stop();
+    }
+  });
 });
