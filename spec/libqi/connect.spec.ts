@@ -308,8 +308,10 @@ describe('connect(url, { libqi }): ServiceClients of a libqi directory', functio
       await sd.stop();
       await zoo.stop();
       sd = await startPeer('qi_sd', [sdUrl], { port: sdPort });
-      // The bridge tries again on its backoff (at most 1 s apart): give it the time, then register.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // The bridge tries again on its backoff (at most 1 s apart), by itself: once its link is up (and has had the
+      // time to subscribe), a service registers.
+      await eventually(() => linksTo([sdPort]) >= 1, 10_000, 'the directory link opened again');
+      await new Promise((resolve) => setTimeout(resolve, 300));
       zoo = (await startZoo(sdUrl, { name: 'Zoo4' })).peer;
       await eventually(() => added.includes('Zoo4'), 5_000, 'serviceAdded of Zoo4');
     });
