@@ -3,10 +3,12 @@
  * pluggable transports. Start with `createServiceDirectory`, `createGateway`, `createService` and `connect`.
  * This is the Node entry; lib/browser.ts is the browser's.
  */
-import { setDefaultTransports } from './api/platform-defaults.js';
+import { startInProcessBridge } from './api/in-process-bridge.js';
+import { setDefaultTransports, setLibqiBridge } from './api/platform-defaults.js';
 import { defaultTransports } from './transports/defaults.js';
 
 setDefaultTransports(defaultTransports);
+setLibqiBridge(startInProcessBridge);
 
 export { connect, Connection, type ConnectOptions, type ClientOptions, type ReconnectOptions } from './api/connection.js';
 export type { Status } from './api/status.js';

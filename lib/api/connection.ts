@@ -7,8 +7,9 @@ import { ClientChannel } from '../client/client-channel.js';
 import type { Logger } from '../diagnostics.js';
 import { DIRECTORY_NAME, type ServiceRecord } from '../directory/directory-client.js';
 import type { DirectoryService } from '../directory/directory-service.js';
-import { ClosedError, ServiceNotFoundError, TimeoutError, toQiError } from '../protocol/errors.js';
-import { backoffPolicy, type BackoffOptions } from '../session/backoff.js';
+import type { LibqiConnectOptions } from '../libqi/libqi-connection.js';
+import { ClosedError, QiError, ServiceNotFoundError, TimeoutError, toQiError, UnauthorizedError } from '../protocol/errors.js';
+import { backoffDelay, backoffPolicy, type BackoffOptions } from '../session/backoff.js';
 import { Session } from '../session/session.js';
 import type { ServiceLoad, TraceEvent } from '../gateway/call-tracer.js';
 import { GATEWAY_MONITOR_NAME, type GatewayMonitorService } from '../gateway/gateway-monitor.js';
@@ -16,6 +17,7 @@ import { ActorHandle } from './actor-handle.js';
 import { traceCalls, watchLoad, type TrafficOptions } from './gateway-traffic.js';
 import { onActorEnd, settled } from './lifecycle.js';
 import { resolveOptions, type CommonOptions } from './options.js';
+import { platformLibqiBridge, type InProcessBridge } from './platform-defaults.js';
 import { ServiceClient, withMethods, type ServiceProxy } from './service-client.js';
 import type { UntypedService } from './service-types.js';
 
@@ -57,6 +59,14 @@ export interface ConnectOptions extends CommonOptions {
   retry?: boolean;
   /** Gives up `connect` after this many ms, with TimeoutError (default: no limit beyond the handshake's). */
   timeout?: number;
+  /**
+   * `url` is a libqi ServiceDirectory, not a qimessaging peer: a NAOqi robot (`tcp://nao.local:9559`; NAOqi 2.9
+   * `tcps://nao.local:9503`) or the kit's `qi_sd`. `true`, or how to reach it: `{ credentials: { user, token } }`,
+   * `tls`, `connectTimeout`. The connection then binds the robot's services through a gateway bridge in this
+   * process (docs/PROTOCOL.md §11), so its clients are ServiceClients as through any gateway: typed, rebinding,
+   * with signal iterators. Node only. For libqi's own client (objects as `o`, no CBOR hop), see `connectLibqi`.
+   */
+  libqi?: LibqiConnectOptions | true;
 }
 
 /**
@@ -78,13 +88,15 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     actor: Actor<typeof connectionMachine>,
     private readonly logger?: Logger,
     private readonly maxWaitingCalls = 1_000,
+    /** With the `libqi` option: the in-process bridge this connection dials and owns, and the robot's URL. */
+    private readonly bridge?: { url: string; bridge: InProcessBridge },
   ) {
     super(actor);
   }
 
-  /** The URL this connection was opened to. */
+  /** The URL this connection was opened to (with `libqi`, the libqi directory's). */
   get url(): string {
-    return this.actor.getSnapshot().context.url;
+    return this.bridge?.url ?? this.actor.getSnapshot().context.url;
   }
 
   /** True while the link is up. */
@@ -218,6 +230,12 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
     return super.close();
   }
 
+  /** Closes the link, then (with `libqi`) the bridge and every libqi link it holds. */
+  protected override async shutDown(): Promise<void> {
+    await super.shutDown();
+    await this.bridge?.bridge.close();
+  }
+
   /** The session, once the link is up: at once when open, after the reconnection when reconnecting. */
   private async session(): Promise<Session> {
     let snapshot = this.actor.getSnapshot();
@@ -231,17 +249,47 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
 
 /**
  * Opens a connection to a Gateway or a Service endpoint (`memory://name`, `tcp://host:port`, …) and resolves once
- * the handshake is done. Rejects with `TransportError` (bad URL, unknown scheme, refused), `TimeoutError` or
- * `ProtocolError`.
+ * the handshake is done; with the `libqi` option, to a libqi ServiceDirectory (a NAOqi robot). Rejects with
+ * `TransportError` (bad URL, unknown scheme, refused), `TimeoutError`, `ProtocolError`, or `UnauthorizedError`
+ * (credentials refused).
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
-  const { transports, inspect, logger, limits } = resolveOptions(options);
+  const resolved = resolveOptions(options);
+  const { inspect, logger, limits } = resolved;
+  let transports = resolved.transports;
   const { reconnect = {}, retry = false, timeout } = options;
+  let timedOut = false;
+  const aborter = new AbortController();
+  const abort = (): void => aborter.abort();
+  const timer = timeout === undefined ? undefined : setTimeout(() => ((timedOut = true), abort()), timeout);
+  options.signal?.addEventListener('abort', abort, { once: true });
+  if (options.signal?.aborted) abort();
+  const cleanUp = (): void => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', abort);
+  };
+  const failure = (error: unknown): unknown => {
+    if (timedOut) return new TimeoutError(`could not connect to ${url} within ${timeout} ms`, error instanceof QiError ? { code: error.code, message: error.message } : error);
+    if (options.signal?.aborted) return abortError(options.signal, `connect to ${url} was canceled`);
+    return error;
+  };
+  let bridge: InProcessBridge | undefined;
+  let target = url;
+  if (options.libqi !== undefined) {
+    try {
+      bridge = await startLibqiBridge(url, options, resolved, aborter.signal);
+    } catch (err) {
+      cleanUp();
+      throw failure(err);
+    }
+    target = bridge.url;
+    transports = bridge.transports;
+  }
   // The session outlives its link: the Connection decides what a lost link means.
   const session = new Session('initiator', { ...limits, outlivesLink: true });
   const actor = startActor(connectionMachine, {
     input: {
-      url,
+      url: target,
       transports,
       session,
       maxBodySize: limits.maxBodySize,
@@ -252,20 +300,72 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     logger,
     systemId: 'connection',
   });
-  let timedOut = false;
-  const abort = (): void => actor.send({ type: 'CLOSE' });
-  const timer = timeout === undefined ? undefined : setTimeout(() => ((timedOut = true), abort()), timeout);
-  options.signal?.addEventListener('abort', abort, { once: true });
-  if (options.signal?.aborted) abort();
-  const snapshot = await settled(actor, 'open').finally(() => {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', abort);
-  });
+  aborter.signal.addEventListener('abort', () => actor.send({ type: 'CLOSE' }), { once: true });
+  if (aborter.signal.aborted) actor.send({ type: 'CLOSE' });
+  const snapshot = await settled(actor, 'open').finally(cleanUp);
   if (!snapshot.matches('open')) {
-    if (timedOut) throw new TimeoutError(`could not connect to ${url} within ${timeout} ms`, snapshot.context.error ?? undefined);
-    if (options.signal?.aborted) throw abortError(options.signal, `connect to ${url} was canceled`);
+    await bridge?.close();
+    if (timedOut || options.signal?.aborted) throw failure(snapshot.context.error ?? undefined);
     if (snapshot.matches('closed')) throw new ClosedError(`connection to ${url} aborted`);
     throw restoreError(snapshot.context.error, `could not connect to ${url}`);
   }
-  return new Connection(actor, logger, reconnect === false ? 0 : reconnect.maxWaitingCalls);
+  // However the connection ends, the bridge goes with it.
+  if (bridge) onActorEnd(actor, () => void bridge.close());
+  return new Connection(actor, logger, reconnect === false ? 0 : reconnect.maxWaitingCalls, bridge && { url, bridge });
+}
+
+/**
+ * With the `libqi` option: starts the in-process bridge the connection dials instead of `url` (the platform's, see
+ * platform-defaults.ts); with `retry`, again on the `reconnect` backoff until it starts (a credentials refusal is
+ * not retried). When `signal` aborts, rejects at once, and a bridge that starts later is closed.
+ */
+async function startLibqiBridge(url: string, options: ConnectOptions, resolved: ReturnType<typeof resolveOptions>, signal: AbortSignal): Promise<InProcessBridge> {
+  const libqi = options.libqi === true || options.libqi === undefined ? {} : options.libqi;
+  const start = platformLibqiBridge();
+  // Only the bounds of what it carries: the link is in-process, and `credentials` / `authenticate` are this side's.
+  const { maxBodySize, maxPendingCalls, maxCallsInFlightPerBinding, maxSubscriptionsPerLink } = resolved.limits;
+  const bridgeOptions = { maxBodySize, maxPendingCalls, maxCallsInFlightPerBinding, maxSubscriptionsPerLink, inspect: resolved.inspect, logger: resolved.logger };
+  const retry = options.retry && options.reconnect !== false ? backoffPolicy(options.reconnect) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) throw new ClosedError('connect aborted');
+    const starting = start(url, { transports: options.transports, ...libqi }, bridgeOptions);
+    let error: unknown;
+    try {
+      return await untilAborted(starting, signal);
+    } catch (err) {
+      error = err;
+    }
+    if (!retry || signal.aborted || error instanceof UnauthorizedError || attempt >= retry.maxAttempts) throw error;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(sleeping);
+        resolve();
+      };
+      const sleeping = setTimeout(() => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      }, backoffDelay(retry, attempt));
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+}
+
+function untilAborted(starting: Promise<InProcessBridge>, signal: AbortSignal): Promise<InProcessBridge> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(new ClosedError('connect aborted'));
+      starting.then((late) => late.close(), () => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    starting.then(
+      (bridge) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(bridge);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

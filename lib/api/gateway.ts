@@ -23,7 +23,7 @@ export interface GatewayOptions extends CommonOptions {
    * whose services this gateway bridges: clients bind them by name and use them as native ones, the gateway
    * translating CBOR ⇄ libqi for those bindings (docs/PROTOCOL.md §11). With `directory` too, a bind looks in the
    * qimessaging directory first and in the libqi one when the name is not there. The gateway does not start
-   * without reaching it; a lost link is opened again on the next bind.
+   * without reaching it; a lost link is opened again on `reconnect`'s backoff, and on the next bind.
    */
   libqiDirectory?: string;
   /**
@@ -93,7 +93,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (options.directory === undefined && options.libqiDirectory === undefined) {
     throw new BadArgumentsError('a gateway needs a directory: `directory` (qimessaging), `libqiDirectory`, or both');
   }
-  const libqi = options.libqiDirectory === undefined ? undefined : new LibqiBridge(options.libqiDirectory, options.libqi);
+  const backoff = backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect });
+  const libqi = options.libqiDirectory === undefined ? undefined : new LibqiBridge(options.libqiDirectory, options.libqi, backoff);
   // The monitor is the gateway's own service: no directory, but the same authorization and share as any bind.
   const runtime = new GatewayRuntime(
     transports,
@@ -117,7 +118,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const forwarders = new ForwarderPool(runtime, admission, logger);
   const actor = startActor(gatewayMachine, {
-    input: { runtime, forwarders, listen: options.listen, backoff: backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect }) },
+    input: { runtime, forwarders, listen: options.listen, backoff },
     inspect,
     logger,
     systemId: 'gateway',

@@ -11,14 +11,19 @@
  * gateway without a qimessaging directory passes here, gets a read-only qimessaging directory over it
  * (LibqiDirectoryView).
  *
- * The directory link is opened when the gateway starts (it fails to start without it) and again, on the next bind,
- * whenever it was lost: live bindings go on meanwhile over their own service links. A service the directory
- * reports removed ends its bindings with ServiceGone.
+ * The directory link is opened when the gateway starts (it fails to start without it, with the link's own error:
+ * TransportError, Unauthorized, Timeout). Once lost it is opened again in the background on the gateway's
+ * backoff, and on the next bind (DirectoryUnavailable while it cannot be): live bindings go on meanwhile over their
+ * own service links, as a native gateway's do while its directory is away. A binding ends with ServiceGone when
+ * the directory reports its service removed, or when the link to its service closes (the service process died).
+ * A refusal of the gateway's credentials is Unauthorized at the start; for a later bind it is DirectoryUnavailable
+ * with `data.cause` the refusal's code (the client's own credentials are not at fault).
  */
 import type { Identity } from '../auth/authenticator.js';
 import { connectLibqi, type LibqiConnection, type LibqiConnectOptions } from '../libqi/libqi-connection.js';
 import type { BindReply } from '../protocol/control.js';
-import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, toQiError } from '../protocol/errors.js';
+import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, toQiError, UnauthorizedError } from '../protocol/errors.js';
+import { backoffDelay, backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import type { Session } from '../session/session.js';
 import { bridgeMetaObject } from './libqi-meta-object.js';
 import { LibqiDirectoryView } from './libqi-directory-view.js';
@@ -37,29 +42,36 @@ export interface LibqiBridgeOptions extends LibqiConnectOptions {
 const LIBQI_DIRECTORY_NAME = 'ServiceDirectory';
 
 export class LibqiBridge {
-  /** The live bridged bindings. */
-  readonly routes = new Set<LibqiRoute>();
+  /** The live bridged bindings, each with the connection it was bound through. */
+  readonly routes = new Map<LibqiRoute, LibqiConnection>();
   private connection: Promise<LibqiConnection> | undefined;
   /** Every connection opened, until the gateway closes: one whose directory link was lost may still carry bindings. */
   private readonly connections = new Set<LibqiConnection>();
   private closed = false;
   /** `ServiceDirectory` for clients of a gateway without a qimessaging directory. */
   private readonly view = new LibqiDirectoryView(() => this.directory());
+  /** The next background attempt to open the directory link again, and how many were made in a row. */
+  private reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  private reopenAttempts = 0;
 
   private readonly options: LibqiConnectOptions;
 
   constructor(
     readonly url: string,
     options: LibqiBridgeOptions = {},
+    private readonly backoff: Required<BackoffOptions> = backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS }),
   ) {
     const { user, token, ...rest } = options;
     const shorthand = { ...(user === undefined ? {} : { user }), ...(token === undefined ? {} : { token }) };
     this.options = { ...rest, credentials: { ...shorthand, ...rest.credentials } };
   }
 
-  /** Opens the directory link (or checks the one open); rejects with DirectoryUnavailable. */
+  /** Opens the directory link when the gateway starts; rejects with that link's own error. */
   async connect(): Promise<void> {
-    await this.directory();
+    if (this.closed) throw new ClosedError('the gateway closed');
+    const opening = this.open(false);
+    this.connection = opening;
+    await opening;
   }
 
   /**
@@ -84,11 +96,13 @@ export class LibqiBridge {
         throw new LimitExceededError(`link ${client.id} has no room for another channel`);
       }
       const bridged = bridgeMetaObject(name, service.metaObject);
+      // The route ends itself when its service's link closes (LibqiRoute watches it).
       const route = new LibqiRoute(client, service, bridged, (ended) => {
         this.routes.delete(ended);
+        this.retireIfUnused(connection);
         release();
       });
-      this.routes.add(route);
+      this.routes.set(route, connection);
       return { channel: route.channel, metaObject: bridged.metaObject };
     } catch (err) {
       release();
@@ -99,8 +113,9 @@ export class LibqiBridge {
   /** Ends every bridged binding and closes every libqi link. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.reopenTimer);
     this.view.close();
-    for (const route of [...this.routes]) route.end(new ServiceGoneError('the gateway closed'));
+    for (const route of [...this.routes.keys()]) route.end(new ServiceGoneError('the gateway closed'));
     const opening = this.connection;
     this.connection = undefined;
     await opening?.catch(() => undefined);
@@ -122,31 +137,62 @@ export class LibqiBridge {
       if (this.connection === current) this.connection = undefined;
       // Its service links may still carry live bindings: they end with ConnectionLost when those links go.
     }
-    this.connection ??= this.open();
+    this.connection ??= this.open(true);
     return this.connection;
   }
 
-  private async open(): Promise<LibqiConnection> {
+  /** Closes a connection whose directory link is gone once no binding uses its service links. */
+  private retireIfUnused(connection: LibqiConnection): void {
+    if (connection.links.includes(connection.url) || this.closed) return;
+    for (const through of this.routes.values()) if (through === connection) return;
+    this.connections.delete(connection);
+    void connection.close();
+  }
+
+  /** Tries to open the directory link again after a backoff, until it is open or the gateway closes. */
+  private reopenLater(): void {
+    if (this.closed || this.reopenTimer || this.reopenAttempts >= this.backoff.maxAttempts) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      this.directory().then(
+        () => (this.reopenAttempts = 0),
+        () => this.reopenLater(),
+      );
+    }, backoffDelay(this.backoff, ++this.reopenAttempts));
+    // Not unref'd: like a native Connection reconnecting, an open bridge keeps its process alive while it tries.
+  }
+
+  /** `unavailable`: a failure is DirectoryUnavailable (a bind's), else the link's own error (the gateway starting). */
+  private async open(unavailable: boolean): Promise<LibqiConnection> {
     let connection: LibqiConnection;
     try {
       connection = await connectLibqi(this.url, this.options);
     } catch (err) {
-      // The rejected promise stays until the next bind, which opens another. The client's own credentials are not
-      // at fault when the directory refuses the gateway's: DirectoryUnavailable, with the cause's code in `data`.
-      const cause = toQiError(err);
-      const why = cause.code === 'Unauthorized' ? 'refused the gateway\'s credentials' : 'cannot be reached';
-      throw new DirectoryUnavailableError(`the gateway's libqi directory at ${this.url} ${why}: ${cause.message}`, { cause: cause.code });
+      // The rejected promise stays until the next bind, which opens another.
+      const error = toQiError(err);
+      const why = error instanceof UnauthorizedError ? "refused the gateway's credentials" : 'cannot be reached';
+      const message = `the gateway's libqi directory at ${this.url} ${why}: ${error.message}`;
+      // At the start the gateway's owner hears the link's own error (a refused token is theirs to mend); a client
+      // binding later is not at fault for the gateway's credentials: DirectoryUnavailable, the cause's code in `data`.
+      if (!unavailable) throw error instanceof UnauthorizedError ? new UnauthorizedError(message) : error;
+      throw new DirectoryUnavailableError(message, { cause: error.code });
     }
     if (this.closed) {
       await connection.close();
       throw new ClosedError('the gateway closed');
     }
     this.connections.add(connection);
-    // A service gone from the directory: its bindings end (its id is not reused while the directory runs).
+    connection.directory.onLinkClosed(() => {
+      // Bindings over its service links go on; new binds and the directory view need a directory link back.
+      this.retireIfUnused(connection);
+      this.reopenLater();
+    });
+    // A service gone from the directory: its bindings end (its id is not reused while that directory runs; a
+    // restarted one numbers from scratch, so only bindings made through this connection are its).
     await connection.directory
       .on('serviceRemoved', (serviceId: unknown, serviceName: unknown) => {
-        for (const route of [...this.routes]) {
-          if (route.service.serviceId === serviceId) route.end(new ServiceGoneError(`service '${String(serviceName)}' left the libqi directory`));
+        for (const [route, through] of [...this.routes]) {
+          if (through === connection && route.service.serviceId === serviceId) route.end(new ServiceGoneError(`service '${String(serviceName)}' left the libqi directory`));
         }
         if (typeof serviceName === 'string') this.view.serviceRemoved.emit(serviceName);
       })

@@ -188,7 +188,6 @@ export class LibqiServiceClient {
     return this.socket.isClosed;
   }
 
-
   /** @internal A built-in method of every libqi object (registerEvent, property, …), by its fixed id. */
   builtin(action: number, params: string, args: unknown[], returns: string): Promise<unknown> {
     return this.socket.send(this.serviceId, this.objectId, action, parseSignature(params), args, parseSignature(returns)).promise;

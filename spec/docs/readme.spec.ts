@@ -114,10 +114,11 @@ describe('README', function () {
     }
   });
 
-  it('runs its NAOqi snippet against the libqi kit`s qi_sd and qi_zoo_service (skipped without the kit)', async function () {
+  /** Runs `body` with the kit's qi_sd and a registered qi_zoo_service; skips without the kit. */
+  async function withKitZoo(context: Mocha.Context, body: (sdUrl: string) => Promise<void>): Promise<void> {
     if (!peerPresent()) {
       console.log(`      (skipped: the libqi peer kit is absent at ${PEER_KIT})`);
-      this.skip();
+      context.skip();
     }
     const peers: PeerProcess[] = [];
     try {
@@ -137,14 +138,31 @@ describe('README', function () {
       } finally {
         await watcher.close();
       }
+      await body(sd);
+    } finally {
+      for (const peer of peers.reverse()) await peer.stop();
+    }
+  }
+
+  it('runs its connect(url, { libqi }) snippet against the libqi kit`s qi_sd and qi_zoo_service (skipped without the kit)', async function () {
+    await withKitZoo(this, async (sd) => {
+      expect(await run(snippetAfter("### A robot's services as ServiceClients"), { 'tcp://127.0.0.1:9600': sd })).to.deep.equal([
+        '42',
+        'sigInt 42',
+        'Timeout',
+        'typed',
+      ]);
+    });
+  });
+
+  it('runs its NAOqi snippet against the libqi kit`s qi_sd and qi_zoo_service (skipped without the kit)', async function () {
+    await withKitZoo(this, async (sd) => {
       expect(await run(snippetAfter('### A robot behind a gateway'), { 'tcp://127.0.0.1:9600': sd })).to.deep.equal([
         '42',
         'sigInt 42',
         'from a qimessaging client',
         '-9223372036854775808n',
       ]);
-    } finally {
-      for (const peer of peers.reverse()) await peer.stop();
-    }
+    });
   });
 });
