@@ -13,4 +13,6 @@ const compiled = new URL('../dist/lib/index.js', import.meta.url).href;
 const library = (await import(compiled)) as typeof Library;
 
 export const { connect, createGateway, createService, createServiceDirectory, jetStreamDirectory, signal } = library;
+// libqi's side (bench/scenarios/libqi.ts): its client, its services and their members' builders.
+export const { connectLibqi, createLibqiService, property, withSignature, ServiceNotFoundError } = library;
 export type { Connection, Service } from '../lib/index.js';

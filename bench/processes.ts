@@ -29,9 +29,27 @@ export async function startWorker<T = Record<string, string>>(script: string, ..
   return { ready: JSON.parse(line) as T, child };
 }
 
+/**
+ * Counts a child started elsewhere (the libqi kit's programs, spec/libqi/peer.ts) as one of the bench's: its CPU
+ * time is the bench's, not another process's (bench/load.ts), and `stopAll` kills it if its starter did not.
+ */
+export function adopt(child: ChildProcess): void {
+  children.push(child);
+}
+
 /** The process ids of the children still running (bench/load.ts counts their CPU time). */
 export function childPids(): number[] {
   return children.flatMap((child) => (child.pid !== undefined && child.exitCode === null ? [child.pid] : []));
+}
+
+/** Stops one child by its PID: SIGTERM (role scripts exit on it), SIGKILL after 3 s; resolves once it has exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(killer);
 }
 
 export function stopAll(): void {

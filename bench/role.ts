@@ -2,7 +2,8 @@
  * One process of a benchmark topology, started by bench/processes.ts: `tsx bench/role.ts <role> [arg]`. It prints
  * one JSON line saying where it listens, and runs until its parent kills it.
  */
-import { createGateway, createService, createServiceDirectory, jetStreamDirectory } from './library.js';
+import { createGateway, createLibqiService, createService, createServiceDirectory, jetStreamDirectory, property, signal, withSignature } from './library.js';
+import { echoImplementation } from '../spec/libqi/echo-impl.js';
 import { startEchoServer, startRelay } from './raw-relay.js';
 import { startMuxRelay } from './raw-mux-relay.js';
 import { startWsEchoServer, startWsRelay } from './raw-ws-relay.js';
@@ -67,6 +68,19 @@ switch (role) {
     // A port may be given, so that a gateway can be started again where its clients knew it (the reconnect row).
     const at = role === 'gateway' ? `tcp://127.0.0.1:${port ?? 0}` : 'ws://127.0.0.1:0/';
     const gateway = await createGateway({ directory: arg!, listen: [at] });
+    announce({ gateway: gateway.url });
+    break;
+  }
+  case 'libqi-echo': {
+    // A qimessaging "Echo" (the kit's members and signatures) served to libqi, registered as `port` (a name here)
+    // with the libqi ServiceDirectory `arg` (tcp://127.0.0.1:PORT, the kit's qi_sd).
+    const service = await createLibqiService(port ?? 'Echo', echoImplementation({ withSignature, signal, property }), { directory: arg! });
+    announce({ serviceId: service.serviceId, endpoint: service.endpoints[0] });
+    break;
+  }
+  case 'gateway-libqi': {
+    // A gateway bridging the libqi ServiceDirectory `arg` for qimessaging clients on TCP.
+    const gateway = await createGateway({ libqiDirectory: arg!, listen: ['tcp://127.0.0.1:0'] });
     announce({ gateway: gateway.url });
     break;
   }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats|resilience` runs one group. Every figure is compared with a baseline
+ * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats|libqi|resilience` runs one group. Every figure is compared with a baseline
  * measured in the same run, in alternating pairs on the same topology, because these machines are shared and noisy.
  * Prints a table, writes bench/results/latest.json and bench/results/latest.svg. See bench/README.md.
  */
@@ -18,6 +18,7 @@ import { manyConnections } from './scenarios/many-connections.js';
 import { natsScenarios } from './scenarios/nats.js';
 import { natsServerMissing } from '../spec/nats-server.js';
 import { natsDirectory, natsGatewayAndPayloads } from './scenarios/nats-more.js';
+import { libqiScenarios } from './scenarios/libqi.js';
 import { peerMoleculer } from './scenarios/peer-moleculer.js';
 import { reconnect, slowConsumerIsolation } from './scenarios/resilience.js';
 import { tcpScenarios } from './scenarios/tcp.js';
@@ -73,6 +74,7 @@ try {
   if (wanted('bindings')) add(...(await bindingsScale(quick)));
   if (wanted('nats')) add(...(await natsScenarios(quick, pairs)));
   if (wanted('nats') && !natsServerMissing()) add(...(await natsGatewayAndPayloads(quick, pairs)), ...(await natsDirectory(quick, pairs)));
+  if (wanted('libqi')) add(...(await libqiScenarios(quick, pairs)));
   if (wanted('resilience')) add(await slowConsumerIsolation(quick, pairs), await reconnect(quick, pairs));
 } finally {
   // Before the children go: a child killed but not yet reaped counts for nothing.

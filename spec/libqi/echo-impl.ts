@@ -1,8 +1,20 @@
-/** A qimessaging implementation of the kit's "Echo" (qi_echo_service: same members, ids and signatures). */
-import { property, signal } from '../../lib/service/members.js';
-import { withSignature } from '../../lib/libqi/index.js';
+/**
+ * A qimessaging implementation of the kit's "Echo" (qi_echo_service: same members, ids and signatures).
+ *
+ * The member builders come from the caller: specs pass the sources' (lib/index.ts), the bench the compiled
+ * library's (bench/library.ts). `withSignature` keeps its declarations in a WeakMap of its own module, so an
+ * implementation built with one copy of the library is not understood by `createLibqiService` of another; only
+ * types are imported here, so the bench's process loads no second copy.
+ */
+import type { property, signal, withSignature } from '../../lib/index.js';
 
-export function echoImplementation() {
+export interface EchoBuilders {
+  withSignature: typeof withSignature;
+  signal: typeof signal;
+  property: typeof property;
+}
+
+export function echoImplementation({ withSignature, signal, property }: EchoBuilders) {
   const echo = {
     echo: withSignature('(s)->s', (text: string) => text),
     add: withSignature('(ii)->i', (a: number, b: number) => a + b),

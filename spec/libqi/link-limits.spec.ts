@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { ConnectionLostError, LimitExceededError } from '../../lib/protocol/errors.js';
-import { connectLibqi, createLibqiService, createLibqiServiceDirectory, type LibqiConnection } from '../../lib/index.js';
+import { connectLibqi, createLibqiService, createLibqiServiceDirectory, property, signal, withSignature, type LibqiConnection } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
 import { peerPresent, runPeer, runQiClientDemo } from './peer.js';
@@ -61,7 +61,7 @@ describe('libqi serving side: bounds on links', function () {
 
   it('a service with maxLinksPerAddress 1 serves one client from 127.0.0.1 and refuses the second', async () => {
     const sd = await createLibqiServiceDirectory({ listen: 'tcp://127.0.0.1:0' });
-    const echo = await createLibqiService('Echo', echoImplementation(), { directory: sd.url, maxLinksPerAddress: 1 });
+    const echo = await createLibqiService('Echo', echoImplementation({ withSignature, signal, property }), { directory: sd.url, maxLinksPerAddress: 1 });
     const first = await connectLibqi(sd.url);
     const second = await connectLibqi(sd.url);
     try {

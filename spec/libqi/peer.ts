@@ -61,17 +61,34 @@ export async function startPeer(program: string, args: string[], options: { port
   return peer;
 }
 
-/** Runs a program to its end; resolves with its exit code and output. */
-export function runPeer(program: string, args: string[], options: { env?: Record<string, string>; timeout?: number } = {}): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs a program to its end; resolves with its exit code (null when killed) and output. With `doneWhen`, the
+ * program is killed (SIGKILL, by its PID) as soon as its output matches: it has printed what it was run for, and
+ * libqi's exit then takes another ~0.4 s, or hangs (see `runQiClientDemo`; `qi_client lat` and `tput` hung so
+ * twice in about 160 runs on a loaded machine). `done` says whether that happened.
+ */
+export function runPeer(
+  program: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeout?: number; doneWhen?: RegExp } = {},
+): Promise<{ code: number | null; output: string; done: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(RUN, [program, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let done = false;
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (!done && options.doneWhen?.test(output)) {
+        done = true;
+        child.kill('SIGKILL');
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 30_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve({ code, output, done });
     });
   });
 }

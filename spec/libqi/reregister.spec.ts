@@ -6,7 +6,7 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/reregister.spec.ts
  */
 import { expect } from 'chai';
-import { connectLibqi, createLibqiService } from '../../lib/index.js';
+import { connectLibqi, createLibqiService, property, signal, withSignature } from '../../lib/index.js';
 import { eventually } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
 import { freePort, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
@@ -39,7 +39,7 @@ describe('libqi serving side: registering again after the directory link drops',
     const firstSd = await startPeer('qi_sd', [sdUrl], { port });
     peers.push(firstSd);
     // Slow to come back, so that another service takes Echo's old id at the new directory first.
-    const echo = await createLibqiService('Echo', echoImplementation(), { directory: sdUrl, reregister: { initialDelayMs: 2_000, jitter: 0 } });
+    const echo = await createLibqiService('Echo', echoImplementation({ withSignature, signal, property }), { directory: sdUrl, reregister: { initialDelayMs: 2_000, jitter: 0 } });
     const firstId = echo.serviceId;
     const earlier = await connectLibqi(sdUrl);
     try {
@@ -75,7 +75,7 @@ describe('libqi serving side: registering again after the directory link drops',
     const sdUrl = `tcp://127.0.0.1:${port}`;
     const firstSd = await startPeer('qi_sd', [sdUrl], { port });
     peers.push(firstSd);
-    const echo = await createLibqiService('Echo', echoImplementation(), { directory: sdUrl, reregister: false });
+    const echo = await createLibqiService('Echo', echoImplementation({ withSignature, signal, property }), { directory: sdUrl, reregister: false });
     try {
       await firstSd.stop();
       peers.push(await startPeer('qi_sd', [sdUrl], { port }));

@@ -9,7 +9,7 @@
  */
 import { expect } from 'chai';
 import { RemoteError, ServiceNotFoundError } from '../../lib/protocol/errors.js';
-import { connectLibqi, createLibqiService, createLibqiServiceDirectory, type LibqiServiceDirectory } from '../../lib/index.js';
+import { connectLibqi, createLibqiService, createLibqiServiceDirectory, property, signal, withSignature, type LibqiServiceDirectory } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
 import { freePort, runPeer, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
@@ -34,7 +34,7 @@ describe('libqi ServiceDirectory (qimessaging) with qimessaging libqi clients an
       const events: unknown[] = [];
       await client.directory.on('serviceAdded', (id, name) => void events.push(['added', id, name]));
       await client.directory.on('serviceRemoved', (id, name) => void events.push(['removed', id, name]));
-      const echo = await createLibqiService('Echo', echoImplementation(), { directory: sd.url });
+      const echo = await createLibqiService('Echo', echoImplementation({ withSignature, signal, property }), { directory: sd.url });
       expect(echo.serviceId).to.equal(2);
       await eventually(() => events.length === 1, 2_000, 'serviceAdded');
       const proxy = await client.service('Echo');

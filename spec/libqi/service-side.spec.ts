@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { CanceledError, UnauthorizedError } from '../../lib/protocol/errors.js';
-import { connectLibqi, createLibqiService, type LibqiService } from '../../lib/index.js';
+import { connectLibqi, createLibqiService, property, signal, withSignature, type LibqiService } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
 import { freePort, runPeer, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
@@ -24,7 +24,7 @@ describe('libqi service side: qimessaging services served to the real libqi', fu
     const port = await freePort();
     sdUrl = `tcp://127.0.0.1:${port}`;
     sd = await startPeer('qi_sd', [sdUrl], { port });
-    services.push(await createLibqiService('Echo', echoImplementation(), { directory: sdUrl }));
+    services.push(await createLibqiService('Echo', echoImplementation({ withSignature, signal, property }), { directory: sdUrl }));
     services.push(await createLibqiService('Zoo', zooImplementation(), { directory: sdUrl }));
   });
 
