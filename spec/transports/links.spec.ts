@@ -203,7 +203,9 @@ describe('TCP links', () => {
     const write = sinon.spy(net.Socket.prototype, 'write');
     for (let id = 1; id <= 4; id++) setImmediate(() => p.client.send(large(id)));
     await eventually(() => atServer.length === 4, 2_000, 'the frames');
-    expect(write.callCount).to.equal(4);
+    // Only writes of these frames count: another socket of the process (a NATS ping, say) may write meanwhile.
+    const framesWritten = write.getCalls().filter((call) => (call.args[0] as Uint8Array).byteLength >= 32 << 10);
+    expect(framesWritten.map((call) => (call.args[0] as Uint8Array).byteLength)).to.have.length(4);
   });
 
   it('closes a link that sends garbage with ProtocolError, and keeps another link of the same listener', async () => {
