@@ -8,11 +8,9 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/bridge-auth-tls.spec.ts
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { connect, createGateway, DirectoryUnavailableError, UnauthorizedError, ServiceNotFoundError, type Connection, type ServiceProxy } from '../../lib/index.js';
 import { rejection } from '../helpers.js';
-import { PEER_KIT } from './captures.js';
-import { freePort, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, KIT_CERT, KIT_KEY, peersOfEachTest, startPeer } from './peer.js';
 
 /** Binds `name`, waiting for it to register (the kit's service starts beside the test). */
 async function bindWhenRegistered(connection: Connection, name: string): Promise<ServiceProxy> {
@@ -29,19 +27,9 @@ async function bindWhenRegistered(connection: Connection, name: string): Promise
 
 describe('the Gateway as a bridge to a libqi directory with auth over tcps://', function () {
   this.timeout(60_000);
-  const peers: PeerProcess[] = [];
-  let certFile: string;
-  let keyFile: string;
-
-  before(function () {
-    skipWithoutPeer(this);
-    certFile = join(PEER_KIT, 'certs', 'cert.pem');
-    keyFile = join(PEER_KIT, 'certs', 'key.pem');
-  });
-
-  afterEach(async () => {
-    for (const peer of peers.splice(0).reverse()) await peer.stop();
-  });
+  const peers = peersOfEachTest();
+  const certFile = KIT_CERT;
+  const keyFile = KIT_KEY;
 
   const sdArgs = (token: string, url: string): string[] => ['--auth=token', '--user=alice', `--token=${token}`, `--cert=${certFile}`, `--key=${keyFile}`, url];
 

@@ -22,6 +22,24 @@ export function skipWithoutPeer(context: Mocha.Context): void {
   }
 }
 
+/** The kit's certificate and key (self-signed, for 127.0.0.1), for tcps:// and tcpsm://. */
+export const KIT_CERT = join(PEER_KIT, 'certs', 'cert.pem');
+export const KIT_KEY = join(PEER_KIT, 'certs', 'key.pem');
+
+/**
+ * For a `describe` whose tests start kit programs: the suite skips without the kit, and every program a test
+ * pushed on the returned list is stopped (last started first) after that test, whether it passed or not.
+ */
+export function peersOfEachTest(): PeerProcess[] {
+  const peers: PeerProcess[] = [];
+  before(function () {
+    skipWithoutPeer(this);
+  });
+  afterEach(async () => {
+    for (const peer of peers.splice(0).reverse()) await peer.stop();
+  });
+  return peers;
+}
 
 export interface PeerProcess {
   child: ChildProcess;

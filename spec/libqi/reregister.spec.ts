@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { connectLibqi, createLibqiService, property, signal, withSignature } from '../../lib/index.js';
 import { eventually } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
-import { freePort, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, runQiClientDemo, peersOfEachTest, startPeer } from './peer.js';
 
 async function listed(sdUrl: string, name: string): Promise<boolean> {
   const connection = await connectLibqi(sdUrl, { connectTimeout: 2_000 }).catch(() => undefined);
@@ -23,15 +23,7 @@ async function listed(sdUrl: string, name: string): Promise<boolean> {
 
 describe('libqi serving side: registering again after the directory link drops', function () {
   this.timeout(60_000);
-  const peers: PeerProcess[] = [];
-
-  before(function () {
-    skipWithoutPeer(this);
-  });
-
-  afterEach(async () => {
-    for (const peer of peers.splice(0).reverse()) await peer.stop();
-  });
+  const peers = peersOfEachTest();
 
   it("qi_sd killed and started again on its port: Echo is registered again, qi_client demo passes, an earlier client's link goes on", async () => {
     const port = await freePort();

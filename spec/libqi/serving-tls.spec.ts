@@ -7,28 +7,16 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createLibqiService, createLibqiServiceDirectory, TlsTransport } from '../../lib/index.js';
 import { eventually } from '../helpers.js';
-import { PEER_KIT } from './captures.js';
-import { freePort, runPeer, runQiClientDemo, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, runPeer, runQiClientDemo, KIT_CERT, KIT_KEY, peersOfEachTest, startPeer } from './peer.js';
 import { zooImplementation } from './zoo-impl.js';
 
 describe('libqi serving side over tcps://', function () {
   this.timeout(60_000);
-  const peers: PeerProcess[] = [];
-  let certFile: string;
-  let keyFile: string;
-
-  before(function () {
-    skipWithoutPeer(this);
-    certFile = join(PEER_KIT, 'certs', 'cert.pem');
-    keyFile = join(PEER_KIT, 'certs', 'key.pem');
-  });
-
-  afterEach(async () => {
-    for (const peer of peers.splice(0).reverse()) await peer.stop();
-  });
+  const peers = peersOfEachTest();
+  const certFile = KIT_CERT;
+  const keyFile = KIT_KEY;
 
   it("a Zoo on tcps://, registered with the kit's qi_sd on tcps://, passes qi_zoo_client over tcps://", async () => {
     const port = await freePort();

@@ -10,13 +10,11 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UnauthorizedError } from '../../lib/protocol/errors.js';
 import { connectLibqi, createLibqiService, type LibqiAuthOptions, type LibqiConnection } from '../../lib/index.js';
 import type { TlsTransportOptions } from '../../lib/transports/tls.js';
 import { rejection } from '../helpers.js';
-import { PEER_KIT } from './captures.js';
-import { freePort, runPeer, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, runPeer, KIT_CERT, KIT_KEY, peersOfEachTest, startPeer } from './peer.js';
 import { zooImplementation } from './zoo-impl.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -43,19 +41,9 @@ async function zooOf(connection: LibqiConnection): Promise<Awaited<ReturnType<Li
 
 describe('libqi TLS × authentication against the kit', function () {
   this.timeout(60_000);
-  const peers: PeerProcess[] = [];
-  let certFile: string;
-  let keyFile: string;
-
-  before(function () {
-    skipWithoutPeer(this);
-    certFile = join(PEER_KIT, 'certs', 'cert.pem');
-    keyFile = join(PEER_KIT, 'certs', 'key.pem');
-  });
-
-  afterEach(async () => {
-    for (const peer of peers.splice(0).reverse()) await peer.stop();
-  });
+  const peers = peersOfEachTest();
+  const certFile = KIT_CERT;
+  const keyFile = KIT_KEY;
 
   /** The kit's options for a scheme: an identity for both; the CA too (and so a check) only with tcpsm. */
   const certArgs = (scheme: Scheme): string[] => [`--cert=${certFile}`, `--key=${keyFile}`, ...(scheme === 'tcpsm' ? [`--ca=${certFile}`] : [])];
@@ -136,19 +124,11 @@ describe('libqi TLS × authentication against the kit', function () {
 
 describe('libqi tcpsm:// checks both sides (against the kit)', function () {
   this.timeout(30_000);
-  const peers: PeerProcess[] = [];
-
-  before(function () {
-    skipWithoutPeer(this);
-  });
-
-  after(async () => {
-    for (const peer of peers.splice(0).reverse()) await peer.stop();
-  });
+  const peers = peersOfEachTest();
 
   it("our client without a certificate, or not trusting the SD's, is refused (the tcps:// cases above trust nothing: libqi's tcps checks no certificate)", async () => {
-    const certFile = join(PEER_KIT, 'certs', 'cert.pem');
-    const keyFile = join(PEER_KIT, 'certs', 'key.pem');
+    const certFile = KIT_CERT;
+    const keyFile = KIT_KEY;
     const port = await freePort();
     const sdUrl = `tcpsm://127.0.0.1:${port}`;
     peers.push(await startPeer('qi_sd', ['--auth=token', '--user=alice', '--token=s3cret', `--cert=${certFile}`, `--key=${keyFile}`, `--ca=${certFile}`, sdUrl], { port }));
