@@ -21,7 +21,7 @@ import {
 import type { Identity } from '../../lib/auth/authenticator.js';
 import { withContext } from '../../lib/service/meta-object.js';
 import { eventually, rejection } from '../helpers.js';
-import { freePort, peerPresent, runPeer, startPeer, type PeerProcess } from './peer.js';
+import { freePort, peersOfEachTest, runPeer, startPeer } from './peer.js';
 import { zooImplementation } from './zoo-impl.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -96,18 +96,7 @@ describe('libqi serving side: authentication', function () {
   });
 
   describe('against the real libqi', () => {
-    const peers: PeerProcess[] = [];
-
-    before(function () {
-      if (!peerPresent()) {
-        console.log('    (skipped: the libqi peer kit is absent)');
-        this.skip();
-      }
-    });
-
-    afterEach(async () => {
-      for (const peer of peers.splice(0).reverse()) await peer.stop();
-    });
+    const peers = peersOfEachTest();
 
     async function withDirectory(authenticate: LibqiAuthenticator, body: (sd: LibqiServiceDirectory) => Promise<void>): Promise<void> {
       const sd = await createLibqiServiceDirectory({ listen: `tcp://127.0.0.1:${await freePort()}`, authenticate });
