@@ -123,6 +123,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       logger,
     });
     const client = new ServiceClient<T>(actor, channel);
+    channel.adoptObject = (object) => this.objectClient(object);
     const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
       channel.unbind();
       throw toQiError(err);
@@ -131,6 +132,21 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       throw restoreError(snapshot.context.error, `could not bind ${name}`);
     }
     return withMethods(client);
+  }
+
+  /**
+   * The client of an object a method returned (docs/PROTOCOL.md §5, Objects): its channel is bound already, so its
+   * actor's bind completes without a round trip. It ends with ServiceGone with its link or the binding that returned
+   * it, and is not bound again; `close()` releases it at the far side.
+   */
+  private objectClient(channel: ClientChannel): ServiceProxy {
+    const actor = startActor(clientMachine, {
+      input: { channel },
+      parent: this.actor,
+      systemId: `client:${++this.clientCount}:${channel.serviceName}`,
+      logger: this.logger,
+    });
+    return withMethods(new ServiceClient(actor, channel));
   }
 
   /**
@@ -286,7 +302,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     transports = bridge.transports;
   }
   // The session outlives its link: the Connection decides what a lost link means.
-  const session = new Session('initiator', { ...limits, outlivesLink: true });
+  const session = new Session('initiator', { ...limits, outlivesLink: true, acceptsObjects: true });
   const actor = startActor(connectionMachine, {
     input: {
       url: target,
