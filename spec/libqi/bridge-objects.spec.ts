@@ -14,12 +14,10 @@ import {
   createGateway,
   createLibqiService,
   LimitExceededError,
-  property,
   RemoteError,
   ServiceGoneError,
   ServiceNotFoundError,
-  Signal,
-  withSignature,
+  type Signal,
   type Connection,
   type Gateway,
   type LibqiService,
@@ -32,22 +30,8 @@ import { platformTransports } from '../../lib/api/platform-defaults.js';
 import { dial } from '../../lib/session/open-link.js';
 import type { LibqiBridge } from '../../lib/gateway/libqi-bridge.js';
 import { eventually, rejection } from '../helpers.js';
+import { attached, memoryImplementation, type CountedSignal } from './memory-impl.js';
 import { freePort, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
-
-/** A signal that counts who is attached: a served libqi object attaches once, and detaches when it is released. */
-class CountedSignal extends Signal<[unknown]> {
-  attached = 0;
-  override attach(emitter: (args: unknown[]) => void): () => void {
-    this.attached++;
-    const detach = super.attach(emitter);
-    let done = false;
-    return () => {
-      if (!done) this.attached--;
-      done = true;
-      detach();
-    };
-  }
-}
 
 /** The subscriber contract, as a client types it: a method returning an object types as that object's proxy. */
 interface Subscriber {
@@ -59,27 +43,6 @@ interface Memory {
   subscriber(key: string): Promise<ServiceProxy<Subscriber>>;
   raiseEvent(key: string, value: unknown): Promise<void>;
 }
-
-/** NAOqi's ALMemory, in small: `subscriber(key)` gives an object whose `signal` fires on each raiseEvent of key. */
-function memoryImplementation(): { implementation: object; signals: CountedSignal[] } {
-  const subscribers: Array<{ key: string; signal: CountedSignal; lastValue: Property<unknown> }> = [];
-  const signals: CountedSignal[] = [];
-  const implementation = {
-    subscriber: withSignature('(s)->o', (key: string) => {
-      const signal = new CountedSignal();
-      const lastValue = property<unknown>(0);
-      signals.push(signal);
-      subscribers.push({ key, signal, lastValue });
-      return { key: withSignature('()->s', () => key), signal: withSignature('(m)', signal), lastValue: withSignature('m', lastValue) };
-    }),
-    raiseEvent: withSignature('(sm)->v', (key: string, value: unknown) => {
-      for (const subscriber of subscribers) if (subscriber.key === key) subscriber.signal.emit(value);
-    }),
-  };
-  return { implementation, signals };
-}
-
-const attached = (signals: CountedSignal[]): number => signals.reduce((sum, s) => sum + s.attached, 0);
 
 async function bindWhenRegistered<T = UntypedService>(connection: Connection, name: string): Promise<ServiceProxy<T>> {
   const deadline = Date.now() + 10_000;
