@@ -6,7 +6,9 @@
  * A bind of name N resolves N with the LibqiConnection (its ServiceInfo, then a direct link to the service's
  * endpoint, one per endpoint however many bindings use it), fetches its meta-object, and opens a LibqiRoute on the
  * client's link that translates CBOR ⇄ libqi for that binding. Each binding has its own LibqiServiceClient (so its
- * subscriptions are its own, and are dropped with it). libqi's own `ServiceDirectory` is not bridged (its
+ * subscriptions are its own, and are dropped with it). An object a bridged method returns (`o`) gets a route of its
+ * own on the client's link, counted as one of its bindings and ended with the binding that returned it
+ * (`openObject`; docs/PROTOCOL.md §5, Objects). libqi's own `ServiceDirectory` is not bridged (its
  * registerService would let a client register services on the gateway's behalf): a bind of that name, which a
  * gateway without a qimessaging directory passes here, gets a read-only qimessaging directory over it
  * (LibqiDirectoryView).
