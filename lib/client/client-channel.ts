@@ -246,15 +246,18 @@ export class ClientChannel implements ChannelEndpoint {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.objectCall(id, args, this.withDefaults(options), (body) => this.objectResult(method, body));
+    return this.objectCall(id, args, this.withDefaults(options), this.takeObject);
   }
+
+  /** Made once per channel, not per call: the call path allocates nothing for the rare object result. */
+  private readonly takeObject = (body: unknown): unknown => this.objectResult(body);
 
   /**
    * A method's object result: its channel, opened by the far side, is attached to a new ClientChannel at once (in
    * the frame's turn, so its first frames find it). A malformed reply, or one naming a channel bound already, is a
    * ProtocolError for that call.
    */
-  private objectResult(method: string, body: unknown): unknown {
+  private objectResult(body: unknown): unknown {
     const reply = readBindReply(body);
     if (this.session.channelEndpoint(reply.channel) !== undefined) {
       throw new ProtocolError(`an object result names channel ${reply.channel}, which is bound already`);
@@ -262,9 +265,10 @@ export class ClientChannel implements ChannelEndpoint {
     const adopt = this.adoptObject;
     if (!adopt || this.state !== 'bound') {
       this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
-      throw this.failure ?? new ProtocolError(`an object result from ${this.serviceName}.${method}() that no one takes`);
+      throw this.failure ?? new ProtocolError(`an object result from ${this.serviceName} that no one takes`);
     }
-    const name = reply.metaObject.name || `${this.serviceName}.${method}()`;
+    // The far side names it (a bridge: `Service.method()`).
+    const name = reply.metaObject.name || `${this.serviceName} object`;
     // Its calls wait for no link (maxWaitingCalls 0): it is not bound again after a loss.
     const object = new ClientChannel(this.session, name, this.defaults, this.onListenerError, 0);
     object.parent = this;
