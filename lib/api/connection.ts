@@ -64,7 +64,8 @@ export interface ConnectOptions extends CommonOptions {
    * `tcps://nao.local:9503`) or the kit's `qi_sd`. `true`, or how to reach it: `{ credentials: { user, token } }`,
    * `tls`, `connectTimeout`. The connection then binds the robot's services through a gateway bridge in this
    * process (docs/PROTOCOL.md §11), so its clients are ServiceClients as through any gateway: typed, rebinding,
-   * with signal iterators. Node only. For libqi's own client (objects as `o`, no CBOR hop), see `connectLibqi`.
+   * with signal iterators; a method returning an object (`o`, NAOqi's `ALMemory.subscriber`) gives a ServiceClient
+   * of it. Node only. For libqi's own client (libqi's value types, no CBOR hop), see `connectLibqi`.
    */
   libqi?: LibqiConnectOptions | true;
 }

@@ -30,6 +30,7 @@ import { platformTransports } from '../../lib/api/platform-defaults.js';
 import { dial } from '../../lib/session/open-link.js';
 import type { LibqiBridge } from '../../lib/gateway/libqi-bridge.js';
 import { eventually, rejection } from '../helpers.js';
+import { qi } from '../cli/run-qi.js';
 import { attached, memoryImplementation, type CountedSignal } from './memory-impl.js';
 import { freePort, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
 
@@ -173,6 +174,15 @@ describe('objects (o) across the libqi bridge', function () {
       expect(await again.key()).to.equal('lost');
       await rejection(subscriber.key(), ServiceGoneError);
       await mem.close();
+    });
+
+    it('qi call prints an object as its name and meta-object, and releases it', async () => {
+      const run = await qi(['call', 'Zoo.makeGreeter', 'hi ', '--json'], { QI_URL: gateway.url });
+      expect(run.code, run.stderr).to.equal(0);
+      const printed = JSON.parse(run.stdout) as { object: string; metaObject: { methods: Array<{ name: string }> } };
+      expect(printed.object).to.equal('Zoo.makeGreeter()');
+      expect(printed.metaObject.methods.map((m) => m.name)).to.deep.equal(['greet']);
+      await eventually(() => objectsAtBridge() === 0, 2_000, 'released');
     });
 
     it('keeps RemoteError for a client that does not announce features.objects, and releases the object at the libqi service', async () => {
