@@ -64,7 +64,8 @@ export interface ConnectOptions extends CommonOptions {
    * `tcps://nao.local:9503`) or the kit's `qi_sd`. `true`, or how to reach it: `{ credentials: { user, token } }`,
    * `tls`, `connectTimeout`. The connection then binds the robot's services through a gateway bridge in this
    * process (docs/PROTOCOL.md §11), so its clients are ServiceClients as through any gateway: typed, rebinding,
-   * with signal iterators. Node only. For libqi's own client (objects as `o`, no CBOR hop), see `connectLibqi`.
+   * with signal iterators; a method returning an object (`o`, NAOqi's `ALMemory.subscriber`) gives a ServiceClient
+   * of it. Node only. For libqi's own client (libqi's value types, no CBOR hop), see `connectLibqi`.
    */
   libqi?: LibqiConnectOptions | true;
 }
@@ -123,6 +124,7 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       logger,
     });
     const client = new ServiceClient<T>(actor, channel);
+    channel.adoptObject = (object) => this.objectClient(object);
     const snapshot = await settled(actor, 'bound').catch((err: unknown) => {
       channel.unbind();
       throw toQiError(err);
@@ -131,6 +133,21 @@ export class Connection extends ActorHandle<typeof connectionMachine> {
       throw restoreError(snapshot.context.error, `could not bind ${name}`);
     }
     return withMethods(client);
+  }
+
+  /**
+   * The client of an object a method returned (docs/PROTOCOL.md §5, Objects): its channel is bound already, so its
+   * actor's bind completes without a round trip. It ends with ServiceGone with its link or the binding that returned
+   * it, and is not bound again; `close()` releases it at the far side.
+   */
+  private objectClient(channel: ClientChannel): ServiceProxy {
+    const actor = startActor(clientMachine, {
+      input: { channel },
+      parent: this.actor,
+      systemId: `client:${++this.clientCount}:${channel.serviceName}`,
+      logger: this.logger,
+    });
+    return withMethods(new ServiceClient(actor, channel));
   }
 
   /**
@@ -286,7 +303,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     transports = bridge.transports;
   }
   // The session outlives its link: the Connection decides what a lost link means.
-  const session = new Session('initiator', { ...limits, outlivesLink: true });
+  const session = new Session('initiator', { ...limits, outlivesLink: true, acceptsObjects: true });
   const actor = startActor(connectionMachine, {
     input: {
       url: target,

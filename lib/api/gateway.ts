@@ -94,7 +94,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     throw new BadArgumentsError('a gateway needs a directory: `directory` (qimessaging), `libqiDirectory`, or both');
   }
   const backoff = backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS, initialDelayMs: options.retryDelayMs, ...options.reconnect });
-  const libqi = options.libqiDirectory === undefined ? undefined : new LibqiBridge(options.libqiDirectory, options.libqi, backoff);
+  const libqi = options.libqiDirectory === undefined ? undefined : new LibqiBridge(options.libqiDirectory, options.libqi, backoff, admission);
   // The monitor is the gateway's own service: no directory, but the same authorization and share as any bind.
   const runtime = new GatewayRuntime(
     transports,

@@ -19,7 +19,8 @@ export async function startInProcessBridge(libqiUrl: string, libqi: LibqiConnect
     libqi,
     listen: ['memory://libqi-bridge'],
     transports,
-    // Its one link is the Connection's: a share of bindings per link would only bound that Connection's clients.
+    // Its one link is the Connection's: a share of bindings per link would only bound that Connection's clients (and
+    // the objects its calls return, which the link's channels still bound: docs/PROTOCOL.md §11, Objects).
     maxBindingsPerLink: Number.MAX_SAFE_INTEGER,
   });
   return { url: gateway.url, transports, close: () => gateway.close() };

@@ -67,7 +67,9 @@ export class ServiceClient<T = UntypedService> extends ActorHandle<typeof client
   /**
    * Calls a method and resolves with its result. Rejects with a typed error: `NoSuchMemberError`,
    * `BadArgumentsError`, `RemoteError` (the service threw), `ServiceGoneError`, `ConnectionLostError`,
-   * `CanceledError`, `TimeoutError`, `ClosedError` (this client was closed).
+   * `CanceledError`, `TimeoutError`, `ClosedError` (this client was closed). A method that returns an object (a
+   * robot's, through a libqi bridge: docs/PROTOCOL.md §5, Objects) resolves with a ServiceProxy of that object; type
+   * it in a contract as `Promise<ServiceProxy<ObjectContract>>`. It ends with this client, or its link.
    */
   call<K extends MethodName<T>>(method: K, ...args: MethodArgs<T, K>): Promise<MethodResult<T, K>> {
     return this.#channel.call(method, args, this.#options) as Promise<MethodResult<T, K>>;

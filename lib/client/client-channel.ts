@@ -6,6 +6,12 @@
  * made then wait for it, see waiting-calls.ts), and once the session has a new link it binds again by itself: a
  * new channel number, its signal subscriptions replayed, the waiting calls sent. It tells its one owner (the
  * Client actor) when it is suspended, bound again, and, once, when the binding ends.
+ *
+ * A method may answer with an object (a Reply flagged OBJECT_RESULT, docs/PROTOCOL.md §5, Objects): the far side
+ * opened a channel for it on this link, and the call resolves with a ClientChannel attached to that channel at once
+ * (no bind round trip), handed to `adoptObject` (the Connection makes it a ServiceClient). An object's channel lives
+ * as long as the binding that returned it and the link: it ends with ServiceGone when either ends, and is never
+ * bound again (an object has no name to bind it by).
  */
 import { decodeMessageBody } from '../protocol/codec.js';
 import { readBindReply } from '../protocol/bind-reply.js';
@@ -14,6 +20,7 @@ import {
   ClosedError,
   DirectoryUnavailableError,
   NoSuchMemberError,
+  ProtocolError,
   ServiceGoneError,
   ServiceNotFoundError,
   TimeoutError,
@@ -78,6 +85,16 @@ export class ClientChannel implements ChannelEndpoint {
   private registering: Map<number, Promise<unknown>> | undefined;
   /** Listeners that threw; they never break other listeners or the link. */
   listenerErrors = 0;
+  /**
+   * Makes an object a method returned (its channel, attached and bound) into what the call resolves with; unset, an
+   * object result fails the call with ProtocolError and its channel is released.
+   */
+  adoptObject: ((object: ClientChannel) => unknown) | undefined;
+  /** An object's channel: the bind reply it came with, until `bind` hands it over, and the binding that returned it. */
+  private adopted: BindReply | undefined;
+  private parent: ClientChannel | undefined;
+  /** Objects this binding's methods returned that are still bound. */
+  private objects: Set<ClientChannel> | undefined;
 
   constructor(
     readonly session: Session,
@@ -107,8 +124,20 @@ export class ClientChannel implements ChannelEndpoint {
     return this.state === 'ended';
   }
 
+  /** True for an object a method returned (bound by the far side, never bound again). */
+  get isObject(): boolean {
+    return this.parent !== undefined;
+  }
+
   /** Asks the far side of the link to bind `serviceName`; on success the channel routes to this object. */
   async bind(): Promise<BindReply> {
+    const adopted = this.adopted;
+    if (adopted) {
+      // An object: bound already by the far side's OBJECT_RESULT reply.
+      this.adopted = undefined;
+      if (this.state === 'ended') throw this.failure!;
+      return { channel: adopted.channel, metaObject: this.meta! };
+    }
     const reply = readBindReply(await this.session.controlCall(ControlAction.bind, { name: this.serviceName }));
     if (this.state === 'ended') {
       // Closed while the bind was under way: release the channel the far side just opened for us.
@@ -217,7 +246,41 @@ export class ClientChannel implements ChannelEndpoint {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.objectCall(id, args, this.withDefaults(options));
+    return this.objectCall(id, args, this.withDefaults(options), this.takeObject);
+  }
+
+  /** Made once per channel, not per call: the call path allocates nothing for the rare object result. */
+  private readonly takeObject = (body: unknown): unknown => this.objectResult(body);
+
+  /**
+   * A method's object result: its channel, opened by the far side, is attached to a new ClientChannel at once (in
+   * the frame's turn, so its first frames find it). A malformed reply, or one naming a channel bound already, is a
+   * ProtocolError for that call.
+   */
+  private objectResult(body: unknown): unknown {
+    const reply = readBindReply(body);
+    if (this.session.channelEndpoint(reply.channel) !== undefined) {
+      throw new ProtocolError(`an object result names channel ${reply.channel}, which is bound already`);
+    }
+    const adopt = this.adoptObject;
+    if (!adopt || this.state !== 'bound') {
+      this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
+      throw this.failure ?? new ProtocolError(`an object result from ${this.serviceName} that no one takes`);
+    }
+    // The far side names it (a bridge: `Service.method()`).
+    const name = reply.metaObject.name || `${this.serviceName} object`;
+    // Its calls wait for no link (maxWaitingCalls 0): it is not bound again after a loss.
+    const object = new ClientChannel(this.session, name, this.defaults, this.onListenerError, 0);
+    object.parent = this;
+    object.adopted = reply;
+    object.channelNumber = reply.channel;
+    object.meta = sharedMetaObject(this.session, name, reply.metaObject);
+    object.ids = memberIds(object.meta);
+    object.state = 'bound';
+    object.adoptObject = adopt;
+    this.session.attachChannel(reply.channel, object);
+    (this.objects ??= new Set()).add(object);
+    return adopt(object);
   }
 
   /** A call made while not bound: it waits if the channel is suspended, else fails with why it is not bound. */
@@ -285,6 +348,24 @@ export class ClientChannel implements ChannelEndpoint {
     await this.propertyCall(ObjectAction.setProperty, name, [value], options);
   }
 
+  /**
+   * The objects this binding returned end with it (the far side releases them with the binding): at once here, so
+   * that they do not wait for its channelClosed; their channels are forgotten, and a late frame on them is a stray.
+   */
+  private endObjects(): void {
+    const objects = this.objects;
+    if (!objects || objects.size === 0) return;
+    this.objects = undefined;
+    for (const object of objects) {
+      if (object.state === 'ended') continue;
+      if (this.session.channelEndpoint(object.channelNumber) === object) {
+        this.session.detachChannel(object.channelNumber);
+        this.session.calls.failChannel(object.channelNumber, new ServiceGoneError(`object ${object.serviceName} ended with the binding that returned it`));
+      }
+      object.end(new ServiceGoneError(`object ${object.serviceName} ended with the binding that returned it (${this.serviceName})`));
+    }
+  }
+
   /** Ends the binding from this side: pending calls fail with ClosedError and the far side is told (best effort). */
   unbind(): Promise<void> {
     if (this.state === 'ended') return Promise.resolve();
@@ -317,6 +398,12 @@ export class ClientChannel implements ChannelEndpoint {
   }
 
   onSuspended(error: QiError): void {
+    if (this.parent) {
+      // An object lives on its link only: the far side released it with the link, and nothing can bind it again.
+      this.session.forgetSuspended(this);
+      this.end(new ServiceGoneError(`object ${this.serviceName} lost with its link: ${error.message}`));
+      return;
+    }
     if (this.state !== 'bound') return;
     this.state = 'suspended';
     this.failure = error;
@@ -336,10 +423,10 @@ export class ClientChannel implements ChannelEndpoint {
     return { service: this.serviceName, channel: this.channelNumber, state: this.state, subscriptions: this.listeners?.size ?? 0 };
   }
 
-  private objectCall(action: number, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  private objectCall(action: number, args: unknown[], options: CallOptions = {}, onObject?: (body: unknown) => unknown): Promise<unknown> {
     const { signal, timeout, onProgress } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal, 'the call was canceled before it was sent'));
-    const { id, result } = this.session.startCall(this.channelNumber, MAIN_OBJECT, action, args, onProgress && this.progressListener(onProgress));
+    const { id, result } = this.session.startCall(this.channelNumber, MAIN_OBJECT, action, args, onProgress && this.progressListener(onProgress), onObject);
     if (!signal && timeout === undefined) return result;
     const cancel = (error: QiError): void => this.session.cancel(this.channelNumber, id, error);
     const onAbort = (): void => cancel(abortError(signal!, 'the call was canceled'));
@@ -423,6 +510,8 @@ export class ClientChannel implements ChannelEndpoint {
     this.state = 'ended';
     this.failure = error;
     clearTimeout(this.returnTimer);
+    this.parent?.objects?.delete(this);
+    this.endObjects();
     this.listeners = undefined;
     this.waiting?.failAll(error);
     this.waiting = undefined;

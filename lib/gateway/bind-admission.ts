@@ -49,23 +49,8 @@ export class BindAdmission {
    * binding has ended); rejects with LimitExceeded past a share, Unauthorized when `authorize` says no.
    */
   async admit(service: string, client: Session, caller: Identity | undefined): Promise<() => void> {
-    const address = client.isInProcess ? undefined : remoteHost(client.remote);
-    if ((this.perLink.get(client) ?? 0) >= this.maxPerLink) {
-      throw new LimitExceededError(`a client link holds at most ${this.maxPerLink} bindings through this gateway`);
-    }
-    if (address !== undefined && (this.perAddress.get(address) ?? 0) >= this.maxPerAddress) {
-      throw new LimitExceededError(`the links of one host hold at most ${this.maxPerAddress} bindings through this gateway`);
-    }
     // Counted before authorizing, so that binds waiting on a slow authorizer count too.
-    increment(this.perLink, client);
-    if (address !== undefined) increment(this.perAddress, address);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      decrement(this.perLink, client);
-      if (address !== undefined) decrement(this.perAddress, address);
-    };
+    const release = this.reserve(client);
     const authorize = this.options.authorize;
     if (!authorize) return release;
     let allowed: boolean;
@@ -79,6 +64,34 @@ export class BindAdmission {
       throw new UnauthorizedError(`not allowed to bind '${service}'`);
     }
     return release;
+  }
+
+  /**
+   * Counts one more binding of `client` now, without asking `authorize`, and returns its release; throws
+   * LimitExceeded past a share. An object a bridged method returns is counted so: its binding was authorized.
+   */
+  reserve(client: Session): () => void {
+    const address = client.isInProcess ? undefined : remoteHost(client.remote);
+    if ((this.perLink.get(client) ?? 0) >= this.maxPerLink) {
+      throw new LimitExceededError(`a client link holds at most ${this.maxPerLink} bindings through this gateway`);
+    }
+    if (address !== undefined && (this.perAddress.get(address) ?? 0) >= this.maxPerAddress) {
+      throw new LimitExceededError(`the links of one host hold at most ${this.maxPerAddress} bindings through this gateway`);
+    }
+    increment(this.perLink, client);
+    if (address !== undefined) increment(this.perAddress, address);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      decrement(this.perLink, client);
+      if (address !== undefined) decrement(this.perAddress, address);
+    };
+  }
+
+  /** Bindings `client` holds through this gateway (binds in progress included): 0 once they have all ended. */
+  bindingsOf(client: Session): number {
+    return this.perLink.get(client) ?? 0;
   }
 }
 

@@ -14,7 +14,8 @@
  *
  * Progress frames (a call's reports to its own caller) are relayed down like replies, and count against the client
  * link like them; they answer nothing, so `callsInFlight` ignores them. A Call flagged WANTS_PROGRESS goes up with
- * its flag only to a service that announced `features.progress`.
+ * its flag only to a service that announced `features.progress`. A Reply's OBJECT_RESULT flag is cleared: only a
+ * bridged binding's own replies carry it (docs/PROTOCOL.md §5, Objects).
  *
  * The route only moves frames and reports what happened at either end; the Forwarder actor decides what follows.
  */
@@ -178,8 +179,11 @@ export class ForwardingRoute implements FanoutSubscriber, TracedRoute {
   forwardDown(frame: Uint8Array): void {
     const type = frameType(frame);
     // Each call is answered once: a Reply, an Error, or Canceled (a Cancel of a call already answered gets nothing).
-    if ((type === MessageType.Reply || type === MessageType.Error || type === MessageType.Canceled) && this.callsInFlight > 0) {
-      this.callsInFlight--;
+    if (type === MessageType.Reply || type === MessageType.Error || type === MessageType.Canceled) {
+      if (this.callsInFlight > 0) this.callsInFlight--;
+      // OBJECT_RESULT is a bridged binding's, made by this gateway: a service's own would name a channel of the
+      // client's link it knows nothing of, so it never reaches the client.
+      if (type === MessageType.Reply && frameFlags(frame) !== 0) setFrameFlags(frame, 0);
     }
     const tracer = this.monitor.tracer;
     // Before the channel is rewritten: the tracer reads the id and type only, and decodes an Error's body.

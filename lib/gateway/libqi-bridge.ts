@@ -6,7 +6,9 @@
  * A bind of name N resolves N with the LibqiConnection (its ServiceInfo, then a direct link to the service's
  * endpoint, one per endpoint however many bindings use it), fetches its meta-object, and opens a LibqiRoute on the
  * client's link that translates CBOR ⇄ libqi for that binding. Each binding has its own LibqiServiceClient (so its
- * subscriptions are its own, and are dropped with it). libqi's own `ServiceDirectory` is not bridged (its
+ * subscriptions are its own, and are dropped with it). An object a bridged method returns (`o`) gets a route of its
+ * own on the client's link, counted as one of its bindings and ended with the binding that returned it
+ * (`openObject`; docs/PROTOCOL.md §5, Objects). libqi's own `ServiceDirectory` is not bridged (its
  * registerService would let a client register services on the gateway's behalf): a bind of that name, which a
  * gateway without a qimessaging directory passes here, gets a read-only qimessaging directory over it
  * (LibqiDirectoryView).
@@ -25,6 +27,8 @@ import type { BindReply } from '../protocol/control.js';
 import { ClosedError, DirectoryUnavailableError, LimitExceededError, ServiceGoneError, toQiError, UnauthorizedError } from '../protocol/errors.js';
 import { backoffDelay, backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptions } from '../session/backoff.js';
 import type { Session } from '../session/session.js';
+import type { LibqiServiceClient } from '../libqi/libqi-service-client.js';
+import { BindAdmission } from './bind-admission.js';
 import { bridgeMetaObject } from './libqi-meta-object.js';
 import { LibqiDirectoryView } from './libqi-directory-view.js';
 import { LibqiRoute } from './libqi-route.js';
@@ -60,6 +64,8 @@ export class LibqiBridge {
     readonly url: string,
     options: LibqiBridgeOptions = {},
     private readonly backoff: Required<BackoffOptions> = backoffPolicy({ maxDelayMs: ROBOT_SIDE_MAX_DELAY_MS }),
+    /** The gateway's shares of bindings: an object a method returns counts as one binding of its client's link. */
+    private readonly admission: BindAdmission = new BindAdmission(),
   ) {
     const { user, token, ...rest } = options;
     const shorthand = { ...(user === undefined ? {} : { user }), ...(token === undefined ? {} : { token }) };
@@ -101,7 +107,7 @@ export class LibqiBridge {
         this.routes.delete(ended);
         this.retireIfUnused(connection);
         release();
-      });
+      }, this.openObject);
       this.routes.set(route, connection);
       return { channel: route.channel, metaObject: bridged.metaObject };
     } catch (err) {
@@ -109,6 +115,34 @@ export class LibqiBridge {
       throw toQiError(err);
     }
   }
+
+  /**
+   * A route for an object a bridged method returned (`o`): a channel on the parent's client link, counted as one
+   * binding of that link (LimitExceeded past its share, the object then released at the service), ended with its
+   * parent, by the client's unbind, or with its service link; ending it Posts libqi's `terminate` to the object.
+   */
+  private readonly openObject = (parent: LibqiRoute, object: LibqiServiceClient, method: string): BindReply => {
+    const connection = this.routes.get(parent);
+    const client = parent.client;
+    let release: () => void;
+    try {
+      if (connection === undefined || this.closed) throw new ServiceGoneError(`the binding of ${parent.name} ended`);
+      if (!client.hasRoomForChannel) throw new LimitExceededError(`link ${client.id} has no room for another channel`);
+      release = this.admission.reserve(client);
+    } catch (err) {
+      void object.close().catch(() => undefined);
+      throw err;
+    }
+    const bridged = bridgeMetaObject(`${parent.name}.${method}()`, object.metaObject);
+    const route = new LibqiRoute(client, object, bridged, (ended) => {
+      this.routes.delete(ended);
+      this.retireIfUnused(connection);
+      release();
+    }, this.openObject);
+    this.routes.set(route, connection);
+    parent.adopt(route);
+    return { channel: route.channel, metaObject: bridged.metaObject };
+  };
 
   /** Ends every bridged binding and closes every libqi link. Idempotent. */
   async close(): Promise<void> {
@@ -124,7 +158,9 @@ export class LibqiBridge {
   }
 
   toJSON(): object {
-    return { libqiDirectory: this.url, libqiBindings: this.routes.size };
+    let libqiObjects = 0;
+    for (const route of this.routes.keys()) if (route.service.objectId !== 1) libqiObjects++;
+    return { libqiDirectory: this.url, libqiBindings: this.routes.size, libqiObjects };
   }
 
   /** The connection, opened again if its directory link was lost. */

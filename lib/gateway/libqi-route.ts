@@ -13,6 +13,8 @@
  *   setProperty [id, value]  → property(name).set(value)
  *   properties []            → every property's get(), as { name: value }
  *   metaObject []            → the bridged meta-object
+ *   a method's object (`o`)  → a route of its own on the client's link: Reply flagged OBJECT_RESULT, body
+ *                              { channel, metaObject } (clients announcing features.objects; else RemoteError)
  *
  * Bounded like a forwarded binding: at most the client link's `maxCallsInFlightPerBinding` calls of this binding
  * wait on the libqi service (a canceled one is freed at once, as the client gives it up); a further call is
@@ -21,10 +23,10 @@
  * reach the client typed: RemoteError (the service threw), BadArguments (no overload takes the arguments),
  * NoSuchMember, Canceled, Timeout, ConnectionLost.
  */
-import { decodeMessageBody } from '../protocol/codec.js';
-import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction } from '../protocol/control.js';
+import { buildMessage, decodeMessageBody } from '../protocol/codec.js';
+import { FIRST_MEMBER_ACTION, MAIN_OBJECT, ObjectAction, type BindReply } from '../protocol/control.js';
 import { BadArgumentsError, CanceledError, LimitExceededError, NoSuchMemberError, RemoteError, ServiceGoneError, toQiError, type QiError } from '../protocol/errors.js';
-import { frameAction, frameId, frameObject, frameType, MessageType } from '../protocol/header.js';
+import { frameAction, frameId, frameObject, frameType, MessageType, OBJECT_RESULT, setFrameFlags } from '../protocol/header.js';
 import { LibqiServiceClient, type LibqiSignalListener } from '../libqi/libqi-service-client.js';
 import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
@@ -58,12 +60,20 @@ export class LibqiRoute implements ChannelEndpoint {
   private ended = false;
   private readonly stopWatchingLink: () => void;
 
+  /** Objects this binding's methods returned, each on a route of its own: they end with this one. */
+  private readonly objects = new Set<LibqiRoute>();
+
   constructor(
     readonly client: Session,
     readonly service: LibqiServiceClient,
     readonly bridged: BridgedMetaObject,
     /** Called once, when the binding has ended (either side). */
     private readonly onEnded: (route: LibqiRoute) => void,
+    /**
+     * Opens a route for an object a method of this binding returned, on the client's link (the bridge counts it as
+     * a binding); throws LimitExceeded past the link's share. Unset, objects are refused with RemoteError.
+     */
+    private readonly openObject?: (parent: LibqiRoute, object: LibqiServiceClient, method: string) => BindReply,
   ) {
     this.channel = client.openChannel(this);
     // The service's link died without the directory saying so first (the process was killed, its host went away):
@@ -104,10 +114,17 @@ export class LibqiRoute implements ChannelEndpoint {
     return { service: this.name, channel: this.channel, client: this.client.id, callsInFlight: this.callsInFlight, refusedCalls: this.refusedCalls, events: this.events };
   }
 
+  /** An object route opened for one of this binding's results: it ends when this binding does. */
+  adopt(object: LibqiRoute): void {
+    this.objects.add(object);
+  }
+
   private release(): void {
     if (this.ended) return;
     this.ended = true;
     this.stopWatchingLink();
+    for (const object of [...this.objects]) object.end(new ServiceGoneError(`object ${object.name} ended with the binding that returned it (${this.name})`));
+    this.objects.clear();
     for (const controller of this.cancelable.values()) controller.abort(new CanceledError('the binding ended'));
     this.cancelable.clear();
     this.idleCallers.length = 0;
@@ -137,17 +154,23 @@ export class LibqiRoute implements ChannelEndpoint {
     }
     this.callsInFlight++;
     answer.then(
-      (value) => this.answer(id, object, action, () => this.client.reply(this.channel, id, object, action, this.sendable(value))),
-      (err: unknown) => this.answer(id, object, action, () => this.client.replyError(this.channel, id, object, action, toQiError(err))),
+      (value) => this.answer(id, object, action, value, () => this.sendReply(id, object, action, value)),
+      (err: unknown) => this.answer(id, object, action, undefined, () => this.client.replyError(this.channel, id, object, action, toQiError(err))),
     );
   }
 
-  /** A call the libqi service has answered: its slot is free; the answer goes to the client unless canceled. */
-  private answer(id: number, object: number, action: number, send: () => void): void {
+  /**
+   * A call the libqi service has answered: its slot is free; the answer goes to the client unless canceled (an
+   * object answered then is released at once: no one will ever address it).
+   */
+  private answer(id: number, object: number, action: number, value: unknown, send: () => void): void {
     this.callsInFlight--;
     this.cancelable.delete(id);
     // Canceled by the client, which had its Canceled then: the late answer is dropped.
-    if (this.canceled.delete(id) || this.ended || this.client.isClosed) return;
+    if (this.canceled.delete(id) || this.ended || this.client.isClosed) {
+      if (value instanceof LibqiServiceClient) void value.close().catch(() => undefined);
+      return;
+    }
     try {
       send();
     } catch (err) {
@@ -266,13 +289,27 @@ export class LibqiRoute implements ChannelEndpoint {
     this.client.send(MessageType.Event, this.channel, 0, MAIN_OBJECT, memberId, body);
   }
 
-  /** A reply value the client can read; an object a method returned is released at once and refused. */
-  private sendable(value: unknown): unknown {
-    if (value instanceof LibqiServiceClient) {
-      void value.close().catch(() => undefined);
-      throw new RemoteError('a libqi object (signature o) cannot be passed through the gateway');
+  /**
+   * Replies with a value the client can read. An object a method returned goes, to a client that announced
+   * `features.objects`, as a channel of its own: a Reply flagged OBJECT_RESULT whose body is that channel's bind
+   * reply. To any other client it is released at once and refused with RemoteError, as it is past the link's share
+   * of bindings (LimitExceeded).
+   */
+  private sendReply(id: number, object: number, action: number, value: unknown): void {
+    if (!(value instanceof LibqiServiceClient)) {
+      this.client.reply(this.channel, id, object, action, toCborValue(value));
+      return;
     }
-    return toCborValue(value);
+    const method = this.bridged.methods.get(action);
+    if (!this.openObject || !this.client.peerAcceptsObjects || method === undefined) {
+      void value.close().catch(() => undefined);
+      throw new RemoteError('a libqi object (signature o) cannot be passed through the gateway to this client (it does not announce features.objects)');
+    }
+    // openObject releases the object itself when it cannot open its route.
+    const reply = this.openObject(this, value, method.name);
+    const frame = buildMessage(MessageType.Reply, this.channel, id, object, action, reply);
+    setFrameFlags(frame, OBJECT_RESULT);
+    this.client.sendFrame(frame);
   }
 
   private arguments(object: number, frame: Uint8Array): unknown[] {

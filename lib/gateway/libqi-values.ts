@@ -4,8 +4,8 @@
  * becomes a plain object, its keys as strings (`{is}` {1: 'a'} → `{ "1": "a" }`; libqi's encoder converts them
  * back when the object is sent as an argument). Everything else the libqi codec yields is already CBOR's: numbers,
  * bigints (64-bit integers), strings, booleans, null, Uint8Array (raw), arrays and objects (structs). An object
- * reference (`o`) cannot cross the bridge: a qimessaging client has no way to address a second object on its
- * channel; it is refused with a RemoteError.
+ * reference (`o`) inside a value cannot cross the bridge (a method's top-level object result can: LibqiRoute gives
+ * it a channel of its own); it is refused with a RemoteError.
  */
 import { RemoteError } from '../protocol/errors.js';
 import { LibqiObjectRef } from '../protocol/libqi/index.js';

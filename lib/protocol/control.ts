@@ -53,9 +53,12 @@ export interface CapabilityBody {
   features: Record<string, boolean>;
 }
 
-export function localCapability(): CapabilityBody {
+/** `objects`: this side takes a Reply flagged OBJECT_RESULT (a Connection's sessions do; services and gateways do not). */
+export function localCapability(objects = false): CapabilityBody {
   // `progress`: this side understands a Call flagged WANTS_PROGRESS and the Progress frames that answer it.
-  return { protocol: PROTOCOL_VERSION, features: { channels: true, progress: true } };
+  const features: Record<string, boolean> = { channels: true, progress: true };
+  if (objects) features['objects'] = true;
+  return { protocol: PROTOCOL_VERSION, features };
 }
 
 export interface MetaMethod {

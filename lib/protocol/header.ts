@@ -36,6 +36,13 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(
  */
 export const WANTS_PROGRESS = 0x01;
 
+/**
+ * Flag bit 1 of a version-1 Reply: the method returned an object, and the body is `{ channel, metaObject }`, a
+ * channel the acceptor opened on this link for that object (docs/PROTOCOL.md §5, Objects). Sent only to a peer
+ * whose Capability announced `features.objects`.
+ */
+export const OBJECT_RESULT = 0x02;
+
 // Field offsets within the header.
 const ID = 4;
 const SIZE = 8;
@@ -193,7 +200,7 @@ export function readHeader(frame: Uint8Array): FrameHeader & { size: number } {
 
 /** libqi's own binary protocol (lib/protocol/libqi/): the same header, version 0, with two defined flags. */
 export const LIBQI_PROTOCOL_VERSION = 0;
-/** The flags version 0 defines: DynamicPayload (bit 0) and ReturnType (bit 1). Version 1 defines WANTS_PROGRESS, on a Call. */
+/** The flags version 0 defines: DynamicPayload (bit 0) and ReturnType (bit 1). Version 1 defines WANTS_PROGRESS on a Call, OBJECT_RESULT on a Reply. */
 const LIBQI_FLAGS = 0x03;
 
 /**
@@ -218,7 +225,7 @@ export function checkHeader(bytes: Uint8Array, offset: number, maxBodySize: numb
     throw new ProtocolError(`unknown message type ${type}`);
   }
   const flags = bytes[offset + FLAGS]!;
-  const allowed = version === LIBQI_PROTOCOL_VERSION ? LIBQI_FLAGS : type === MessageType.Call ? WANTS_PROGRESS : 0;
+  const allowed = version === LIBQI_PROTOCOL_VERSION ? LIBQI_FLAGS : type === MessageType.Call ? WANTS_PROGRESS : type === MessageType.Reply ? OBJECT_RESULT : 0;
   if ((flags & ~allowed) !== 0) throw new ProtocolError(`reserved flags must be 0, got 0x${flags.toString(16)}`);
   const size = readU32(bytes, offset + SIZE);
   if (size > maxBodySize) {

@@ -25,6 +25,12 @@ export class PendingCall {
   readonly reject: (error: QiError) => void;
   /** Set when the caller asked for Progress frames (and the peer supports them); called with each value. */
   onProgress: ((value: unknown) => void) | undefined = undefined;
+  /**
+   * Set when the call may be answered with an object (a method call of a client that announced `features.objects`):
+   * turns a Reply flagged OBJECT_RESULT into what the call resolves with, synchronously, so that the object's
+   * channel is routed before the next frame is read. Throws (a QiError) to reject the call instead.
+   */
+  onObject: ((body: unknown) => unknown) | undefined = undefined;
 
   constructor(
     readonly id: number,

@@ -23,6 +23,8 @@ export type SessionRole = 'initiator' | 'acceptor';
 export interface PeerFeatures {
   /** It understands a Call flagged WANTS_PROGRESS (and answers it with Progress frames). */
   progress: boolean;
+  /** It takes a Reply flagged OBJECT_RESULT: a method's object as a channel of its own (§5, Objects). */
+  objects: boolean;
 }
 
 export interface HandshakeAuth {
@@ -32,6 +34,8 @@ export interface HandshakeAuth {
   failedAttempts?: FailedAttempts | undefined;
   /** Connecting side: what to present. */
   credentials?: Credentials | undefined;
+  /** This side announces `features.objects` (it takes object results: a Connection's session). */
+  objects?: boolean | undefined;
 }
 
 export class Handshake {
@@ -174,12 +178,12 @@ export class Handshake {
   }
 
   private sendCapability(id: number, extra: Record<string, unknown>): void {
-    this.send(buildMessage(MessageType.Capability, CONTROL_CHANNEL, id, 0, 0, { ...localCapability(), ...extra }));
+    this.send(buildMessage(MessageType.Capability, CONTROL_CHANNEL, id, 0, 0, { ...localCapability(this.auth.objects === true), ...extra }));
   }
 
   private finish(identity: Identity | undefined): void {
     this.finished = true;
-    this.done(identity, { progress: this.features['progress'] === true });
+    this.done(identity, { progress: this.features['progress'] === true, objects: this.features['objects'] === true });
   }
 
   /** Ends the link with `error`; when `answer`, the peer's frame is first answered with it. */

@@ -18,11 +18,12 @@ import {
   ConnectionLostError,
   errorFromBody,
   LimitExceededError,
+  ProtocolError,
   ServiceGoneError,
   toQiError,
   type QiError,
 } from '../protocol/errors.js';
-import { frameAction, frameChannel, frameId, frameType, MessageType, readHeader, setFrameFlags, WANTS_PROGRESS } from '../protocol/header.js';
+import { frameAction, frameChannel, frameFlags, frameId, frameType, MessageType, OBJECT_RESULT, readHeader, setFrameFlags, WANTS_PROGRESS } from '../protocol/header.js';
 import { frameDiagnostics, type FrameMessage } from '../diagnostics.js';
 import type { Link } from '../transports/transport.js';
 import { CallTable, type PendingCall } from './call-table.js';
@@ -93,6 +94,11 @@ export interface SessionOptions {
   /** Connecting side: the credentials to present. */
   credentials?: Credentials;
   /**
+   * Announce `features.objects`: this side takes a Reply flagged OBJECT_RESULT, for calls started with `onObject`
+   * (a Connection's session; docs/PROTOCOL.md §5, Objects). Default false.
+   */
+  acceptsObjects?: boolean;
+  /**
    * Keep the session when its link is lost (detach, so that the owner can attach a new link) instead of closing
    * it. Default false: the session closes with its link.
    */
@@ -138,10 +144,15 @@ export class Session {
   private readonly maxChannels: number;
   private readonly handshakeTimeoutMs: number;
   private readonly heartbeat: Required<HeartbeatOptions> | false;
-  private readonly auth: { authenticate?: Authenticator | undefined; failedAttempts?: FailedAttempts | undefined; credentials?: Credentials | undefined };
+  private readonly auth: {
+    authenticate?: Authenticator | undefined;
+    failedAttempts?: FailedAttempts | undefined;
+    credentials?: Credentials | undefined;
+    objects?: boolean | undefined;
+  };
   private readonly outlivesLink: boolean;
   private peerIdentity: Identity | undefined;
-  private peerFeatures: PeerFeatures = { progress: false };
+  private peerFeatures: PeerFeatures = { progress: false, objects: false };
   /** Set when the peer announced it closes the link on purpose (a ClosingNotice), with its reason. */
   private peerClosingReason: string | undefined;
   private reading = true;
@@ -168,7 +179,7 @@ export class Session {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.outlivesLink = options.outlivesLink ?? false;
     this.heartbeat = options.heartbeat === false ? false : { ...DEFAULT_HEARTBEAT, ...definedOnly(options.heartbeat) };
-    this.auth = { authenticate: options.authenticate, failedAttempts: options.failedAttempts, credentials: options.credentials };
+    this.auth = { authenticate: options.authenticate, failedAttempts: options.failedAttempts, credentials: options.credentials, objects: options.acceptsObjects };
     const stats = this.stats;
     // The control channel's face reads live fields through getters, whose `this` is the face itself.
     const session = this;
@@ -218,6 +229,11 @@ export class Session {
   /** True when the peer on the current link announced `features.progress`: a Call may ask it for Progress frames. */
   get peerSendsProgress(): boolean {
     return this.peerFeatures.progress;
+  }
+
+  /** True when the peer on the current link announced `features.objects`: a method's object may be answered as a channel. */
+  get peerAcceptsObjects(): boolean {
+    return this.peerFeatures.objects;
   }
 
   /**
@@ -407,6 +423,7 @@ export class Session {
    * Like `call`, but also gives the call's id, so that the caller can `cancel` it. With `onProgress`, and a peer
    * that announced `features.progress`, the Call is flagged WANTS_PROGRESS and each Progress frame of it is handed
    * to `onProgress` until it is answered; a peer without the feature is not asked (the call simply has none).
+   * With `onObject`, a Reply flagged OBJECT_RESULT resolves the call with what `onObject` makes of its body.
    */
   startCall(
     channel: number,
@@ -414,6 +431,7 @@ export class Session {
     action: number,
     body: unknown,
     onProgress?: (value: unknown) => void,
+    onObject?: (body: unknown) => unknown,
   ): { id: number; result: Promise<unknown> } {
     if (!this.link) return { id: 0, result: Promise.reject(this.lostError(this.lastLinkError)) };
     let call: PendingCall | undefined;
@@ -424,6 +442,7 @@ export class Session {
         setFrameFlags(frame, WANTS_PROGRESS);
         call.onProgress = onProgress;
       }
+      call.onObject = onObject;
       this.sendFrame(frame);
       return call;
     } catch (err) {
@@ -570,6 +589,7 @@ export class Session {
     const call = this.calls.take(frameId(frame), channel);
     if (!call) {
       this.stats.unknownReplies++;
+      if (type === MessageType.Reply && (frameFlags(frame) & OBJECT_RESULT) !== 0) this.releaseObject(frame);
       return;
     }
     let body: unknown;
@@ -579,8 +599,37 @@ export class Session {
       call.reject(toQiError(err));
       return;
     }
-    if (type === MessageType.Reply) call.resolve(body);
-    else call.reject(errorFromBody(body));
+    if (type !== MessageType.Reply) call.reject(errorFromBody(body));
+    else if ((frameFlags(frame) & OBJECT_RESULT) === 0) call.resolve(body);
+    else this.objectResult(call, body);
+  }
+
+  /** An object result for a call given up meanwhile (canceled, timed out): its channel is released at the far side. */
+  private releaseObject(frame: Uint8Array): void {
+    if (!this.auth.objects) return;
+    let channel: unknown;
+    try {
+      channel = (decodeMessageBody(frame) as { channel?: unknown } | undefined)?.channel;
+    } catch {
+      return;
+    }
+    if (typeof channel === 'number' && channel > 0 && !this.channels.has(channel)) {
+      this.controlCall(ControlAction.unbind, { channel }).catch(() => undefined);
+    }
+  }
+
+  /** A Reply flagged OBJECT_RESULT: an object on a channel of its own, for a call that can take one. */
+  private objectResult(call: PendingCall, body: unknown): void {
+    const onObject = call.onObject;
+    if (onObject === undefined || !this.auth.objects) {
+      call.reject(new ProtocolError('an object result (flag OBJECT_RESULT) answered a call that cannot take one'));
+      return;
+    }
+    try {
+      call.resolve(onObject(body));
+    } catch (err) {
+      call.reject(toQiError(err));
+    }
   }
 
   private opened(identity: Identity | undefined, features: PeerFeatures): void {

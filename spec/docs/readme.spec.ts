@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { natsServerMissing, startNatsServer } from '../nats-server.js';
 import { freePort as freeLoopbackPort, peerPresent, startPeer, type PeerProcess } from '../libqi/peer.js';
 import { PEER_KIT } from '../libqi/captures.js';
-import { connectLibqi } from '../../lib/index.js';
+import { connectLibqi, createLibqiService } from '../../lib/index.js';
+import { memoryImplementation } from '../libqi/memory-impl.js';
 import { freePort } from '../free-port.js';
 
 
@@ -152,6 +153,17 @@ describe('README', function () {
         'Timeout',
         'typed',
       ]);
+    });
+  });
+
+  it('runs its ALMemory subscriber snippet against an ALMemory stand-in registered with the kit`s qi_sd (skipped without the kit)', async function () {
+    await withKitZoo(this, async (sd) => {
+      const memory = await createLibqiService('ALMemory', memoryImplementation().implementation, { directory: sd });
+      try {
+        expect(await run(snippetAfter("#### Objects: ALMemory's subscriber"), { 'tcp://127.0.0.1:9600': sd })).to.deep.equal(['FrontTactilTouched 1']);
+      } finally {
+        await memory.close();
+      }
     });
   });
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ProtocolError } from '../../lib/protocol/errors.js';
 import { FrameDecoder } from '../../lib/protocol/frame-decoder.js';
 import { encodeMessage } from '../../lib/protocol/codec.js';
-import { encodeFrame, HEADER_SIZE, LIBQI_PROTOCOL_VERSION, MessageType, readHeader, WANTS_PROGRESS, writeU32, type FrameHeader } from '../../lib/protocol/header.js';
+import { encodeFrame, HEADER_SIZE, LIBQI_PROTOCOL_VERSION, MessageType, OBJECT_RESULT, readHeader, WANTS_PROGRESS, writeU32, type FrameHeader } from '../../lib/protocol/header.js';
 
 const header: FrameHeader = { id: 7, type: MessageType.Call, channel: 3, object: 1, action: 100 };
 const frameOf = (body: number[], h: FrameHeader = header): Uint8Array => encodeFrame(h, Uint8Array.from(body));
@@ -77,8 +77,17 @@ describe('FrameDecoder', () => {
     unknownType[14] = 42;
     expectProtocolError(() => new FrameDecoder().push(unknownType, () => {}), /unknown message type 42/);
     const flagged = frameOf([1]);
-    flagged[15] = 2;
+    flagged[15] = 4;
     expectProtocolError(() => new FrameDecoder().push(flagged, () => {}), /flags must be 0/);
+  });
+
+  it('accepts the OBJECT_RESULT flag on a Reply only', () => {
+    const reply = encodeMessage({ type: MessageType.Reply, channel: 1, id: 1, object: 1, action: 100 }, { channel: 2 });
+    reply[15] = OBJECT_RESULT;
+    expect(decodeAll(new FrameDecoder(), [reply])).to.have.length(1);
+    const event = encodeMessage({ type: MessageType.Event, channel: 1, id: 0, object: 1, action: 100 }, []);
+    event[15] = OBJECT_RESULT;
+    expectProtocolError(() => new FrameDecoder().push(event, () => {}), /flags must be 0/);
   });
 
   it('accepts the WANTS_PROGRESS flag on a Call only, and Progress frames in version 1 only', () => {
@@ -88,6 +97,9 @@ describe('FrameDecoder', () => {
     const reply = encodeMessage({ type: MessageType.Reply, channel: 1, id: 1, object: 1, action: 100 }, 1);
     reply[15] = WANTS_PROGRESS;
     expectProtocolError(() => new FrameDecoder().push(reply, () => {}), /flags must be 0/);
+    const objectCall = call.slice();
+    objectCall[15] = OBJECT_RESULT;
+    expectProtocolError(() => new FrameDecoder().push(objectCall, () => {}), /flags must be 0/);
     const progress = encodeMessage({ type: MessageType.Progress, channel: 1, id: 1, object: 1, action: 100 }, 0.5);
     expect(decodeAll(new FrameDecoder(), [progress])).to.have.length(1);
     const libqi = progress.slice();

@@ -1,8 +1,9 @@
 /**
  * `qi call SERVICE.METHOD ARG…` and `qi post SERVICE.METHOD ARG…`: one call (or one-way call) with arguments
- * from the command line. Ctrl-C during a call cancels it at the service (a Cancel goes out) before qi exits.
+ * from the command line. Ctrl-C during a call cancels it at the service (a Cancel goes out) before qi exits. A
+ * method that returns an object (a robot's, through a libqi bridge) prints the object's name and meta-object.
  */
-import { CanceledError } from '../../index.js';
+import { CanceledError, ServiceClient } from '../../index.js';
 import { integerOption, parseTarget, parseValue } from '../arguments.js';
 import type { Command } from '../command.js';
 import { pretty } from '../output.js';
@@ -18,7 +19,7 @@ export const callCommand: Command = {
   help: `Usage: qi call SERVICE.METHOD [ARG…] [--json] [--timeout MS] [connection options]
 
 Calls METHOD of SERVICE and prints what it returns: a string as itself, anything else as indented JSON, nothing
-for no value. A failure prints its code and message on stderr and exits with the status of its class (see
+for no value, an object (a robot's, through a libqi bridge) as { object, metaObject }, released. A failure prints its code and message on stderr and exits with the status of its class (see
 qi --help). Ctrl-C cancels the call at the service and exits with 130.
 ${ARGUMENTS_HELP}
 
@@ -33,7 +34,13 @@ ${ARGUMENTS_HELP}
     return withConnection(values, context, 'call', async (conn) => {
       const client = await conn.service(service);
       // An interrupt aborts the call: the client sends Cancel and rejects with CanceledError at once.
-      const result = await client.with({ signal: context.interrupt, ...(timeout !== undefined ? { timeout } : {}) }).call(member, ...args);
+      let result = await client.with({ signal: context.interrupt, ...(timeout !== undefined ? { timeout } : {}) }).call(member, ...args);
+      if (result instanceof ServiceClient) {
+        // An object (through a libqi bridge): what it is, as `qi info` would say; released at once, as qi exits.
+        const object: ServiceClient = result;
+        result = { object: object.name, metaObject: object.metaObject };
+        await object.close();
+      }
       if (values.json) context.output.json(result ?? null);
       else {
         const text = pretty(result);
