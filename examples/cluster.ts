@@ -153,7 +153,7 @@ export async function startHost(cluster: NatsCluster, name: string, node: number
   const home = cluster.urls[node]!;
   const transports = clusterTransports(cluster);
   const servers = [home, ...cluster.urls.filter((url) => url !== home)];
-  const store = jetStreamDirectory({ servers, replicas: Math.min(3, cluster.urls.length), leaseMs, connection: { noRandomize: true } });
+  const store = jetStreamDirectory({ servers, hostId: name, replicas: Math.min(3, cluster.urls.length), leaseMs, connection: { noRandomize: true } });
   const deadline = Date.now() + 20_000;
   let directory: ServiceDirectory | undefined;
   while (!directory) {

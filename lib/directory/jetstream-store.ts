@@ -8,7 +8,10 @@
  *
  * Liveness by leases (lease-clock.ts): each instance holds `lease.<hostId>`, re-put every T/3; when a lease is not
  * renewed within T, every instance that notices deletes that host's registrations and its lease key, each delete
- * checked by revision, so concurrent reapers are harmless (all but one delete fail, and are ignored).
+ * checked by revision, so concurrent reapers are harmless (all but one delete fail, and are ignored). A silence
+ * counts only while the instance's watch shows its own renewals (observed time), a stalled watch is replaced by one
+ * resuming after its last revision, and a host whose registrations were reaped registers them again
+ * (docs/ARCHITECTURE.md, "A directory per host").
  *
  * This is the only file that imports `@nats-io/kv`, on first use, like the nats:// transport does its client.
  */
@@ -59,7 +62,12 @@ interface CachedRecord extends StoredRecord {
 interface OwnRegistration {
   key: string;
   linkId: string;
+  value: StoredRecord;
+  /** Set while it is being registered again after someone else deleted it. */
+  restoring?: boolean;
 }
+
+type KvWatch = Awaited<ReturnType<KV['watch']>>;
 
 const SERVICE_PREFIX = 'svc.';
 const LEASE_PREFIX = 'lease.';
@@ -83,7 +91,11 @@ const isWrongSequence = (err: unknown): boolean => /wrong last sequence/i.test((
 export class JetStreamKvStore implements DirectoryStore {
   readonly kind = 'jetstream';
   private readonly cache = new Map<string, CachedRecord>();
+  /** Service key → the newest revision this instance knows of it (its own writes, or the watch's). */
+  private readonly revisions = new Map<string, number>();
   private readonly own = new Map<number, OwnRegistration>();
+  /** An id this instance registered again (after a reaper deleted it) → the id it has now. */
+  private readonly renumbered = new Map<number, number>();
   /** Lease key → its last revision, for deletes checked by revision. */
   private readonly leaseRevisions = new Map<string, number>();
   private readonly watchers = new Set<DirectoryStoreWatcher>();
@@ -92,13 +104,28 @@ export class JetStreamKvStore implements DirectoryStore {
   private readonly closedWhileRegistering = new Set<string>();
   private readonly clock: LeaseClock;
   private readonly leaseKey: string;
-  private readonly timers: NodeJS.Timeout[] = [];
-  /** Deletes that could not reach the bucket (NATS down, no leader), retried on every tick: key → revision. */
+  /** P: how often the lease is renewed, and how long a renewal may take. */
+  private readonly periodMs: number;
+  private renewTimer: NodeJS.Timeout | undefined;
+  /** This instance's own deletes that could not reach the bucket, retried after every renewal: key → revision. */
   private readonly retries = new Map<string, number>();
+  /** Own registrations deleted by someone else whose new create failed for want of the bucket: tried again. */
+  private readonly toRestore = new Set<number>();
   private closing: Promise<void> | undefined;
   private stopWatch: () => void = () => {};
+  /** Which watch is current: entries of a replaced one are ignored. */
+  private watchGeneration = 0;
+  private rewatching = false;
+  /** The newest revision the watch delivered: a new watch resumes after it. */
+  private lastRevision = 0;
+  /** This instance's oldest renewal the watch has not shown yet, and when it succeeded: if not soon, it is stalled. */
+  private unseenRenewal: { revision: number; at: number } | undefined;
   private ownLeaseSeen = 0;
   private onOwnLease: (() => void) | undefined;
+  private reaping = false;
+  /** Counters for diagnostics. */
+  private rewatches = 0;
+  private restored = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -108,7 +135,8 @@ export class JetStreamKvStore implements DirectoryStore {
     /** `host:port` of each NATS server this store was given. */
     private readonly servers: ReadonlySet<string>,
   ) {
-    this.clock = new LeaseClock(leaseMs);
+    this.periodMs = Math.max(10, Math.floor(leaseMs / 3));
+    this.clock = new LeaseClock(leaseMs, this.periodMs);
     this.leaseKey = LEASE_PREFIX + hostId;
   }
 
@@ -135,11 +163,7 @@ export class JetStreamKvStore implements DirectoryStore {
 
   /** Watches the bucket, takes this host's lease, and resolves once the watch has delivered everything before it. */
   private async start(): Promise<void> {
-    const watch = await this.kv.watch();
-    this.stopWatch = () => watch.stop();
-    void (async () => {
-      for await (const entry of watch) this.apply(entry);
-    })();
+    this.follow(await this.kv.watch());
     const revision = await this.kv.put(this.leaseKey, this.leaseValue());
     // The watch delivers in stream order: once it shows our lease, it has shown every registration before it.
     await new Promise<void>((resolve, reject) => {
@@ -151,93 +175,232 @@ export class JetStreamKvStore implements DirectoryStore {
         resolve();
       };
       this.onOwnLease();
+    }).catch((err: unknown) => {
+      this.stopWatch();
+      throw err;
     });
-    const tick = Math.max(10, Math.floor(this.clock.leaseMs / 3));
-    this.timers.push(setInterval(() => void this.renew(), tick), setInterval(() => void this.reap(), tick));
+    this.schedule(this.periodMs);
+  }
+
+  /**
+   * Applies what `watch` delivers until another watch replaces it. nats.js's KV watch is an ordered consumer of one
+   * replica: when that server dies, the watch goes silent (it notices after ~60 s of missed heartbeats), so
+   * `tick` replaces it by a watch resuming after the last revision delivered.
+   */
+  private follow(watch: KvWatch): void {
+    const generation = ++this.watchGeneration;
+    this.stopWatch = () => watch.stop();
+    void (async () => {
+      for await (const entry of watch) {
+        if (generation !== this.watchGeneration) break;
+        this.apply(entry);
+      }
+    })().catch(() => {
+      // A watch that ended in error is replaced like a stalled one.
+    });
+  }
+
+  private async rewatch(): Promise<void> {
+    if (this.rewatching || this.closing) return;
+    this.rewatching = true;
+    try {
+      // Right after an election the first consumer create can go unanswered for the API's 5 s while the next one
+      // works at once (seen on 2.9.10): give each attempt one period, and stop one that answers too late.
+      const attempt = this.kv.watch({ resumeFromRevision: this.lastRevision + 1 });
+      let timer: NodeJS.Timeout | undefined;
+      const watch = await Promise.race([attempt, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.stallMs())))]);
+      clearTimeout(timer);
+      if (!watch) {
+        attempt.then((late) => late.stop(), () => {});
+        return;
+      }
+      if (this.closing) return watch.stop();
+      const stale = this.stopWatch;
+      this.follow(watch);
+      stale();
+      this.rewatches++;
+    } catch {
+      // No leader to create it on yet: the next tick tries again.
+    } finally {
+      this.rewatching = false;
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.closing) return;
+    this.renewTimer = setTimeout(() => void this.tick(), ms);
+  }
+
+  /** How long the watch may take to show a renewal before it counts as stalled. */
+  private stallMs(): number {
+    return Math.max(this.periodMs, 500);
+  }
+
+  /** Every P: replace a stalled watch, renew the lease (sooner again after a failure). */
+  private async tick(): Promise<void> {
+    const unseen = this.unseenRenewal;
+    if (unseen && performance.now() - unseen.at >= this.stallMs()) void this.rewatch();
+    const ok = await this.renew();
+    this.schedule(ok ? this.periodMs : Math.min(this.periodMs, 250));
   }
 
   private leaseValue(): string {
     return JSON.stringify({ host: hostname(), pid: process.pid });
   }
 
-  private async renew(): Promise<void> {
-    if (this.closing) return;
+  /** Puts this host's lease; after it works, what could not reach the bucket before is tried again. */
+  private async renew(): Promise<boolean> {
+    if (this.closing) return false;
     try {
-      const revision = await this.kv.put(this.leaseKey, this.leaseValue(), { timeout: this.clock.leaseMs });
+      const revision = await this.kv.put(this.leaseKey, this.leaseValue(), { timeout: this.periodMs });
+      if (!this.unseenRenewal && revision > this.ownLeaseSeen) this.unseenRenewal = { revision, at: performance.now() };
       this.leaseRevisions.set(this.leaseKey, revision);
-      this.clock.ownRenewal(true);
-      for (const [key, at] of this.retries) {
-        this.retries.delete(key);
-        await this.deleteChecked(key, at);
-      }
     } catch {
-      // Nor can this instance see the others' renewals now (no leader, or no NATS): judge nobody until it can.
-      this.clock.ownRenewal(false);
+      return false;
     }
+    for (const [key, at] of this.retries) {
+      this.retries.delete(key);
+      await this.deleteChecked(key, at, true);
+    }
+    for (const id of this.toRestore) {
+      this.toRestore.delete(id);
+      void this.restore(id);
+    }
+    return true;
   }
 
-  /** Deletes what lapsed leases still hold, then the lease keys; each delete checked by revision. */
+  /**
+   * Deletes what lapsed leases still hold, then the lease keys; each delete checked by revision. Run when the watch
+   * delivers this instance's own renewal, the only time a silence is known to be one (lease-clock.ts).
+   */
   private async reap(): Promise<void> {
-    if (this.closing) return;
-    for (const hostId of this.clock.lapsed(this.hostId)) {
-      const held = [...this.cache.values()].filter((record) => record.lease === hostId);
-      await Promise.all(held.map((record) => this.deleteChecked(keyOf(record.name), record.id)));
-      const leaseKey = LEASE_PREFIX + hostId;
-      const leaseRevision = this.leaseRevisions.get(leaseKey);
-      if (leaseRevision !== undefined) await this.deleteChecked(leaseKey, leaseRevision);
-      if (held.length === 0 && leaseRevision === undefined) this.clock.forget(hostId);
+    if (this.closing || this.reaping) return;
+    this.reaping = true;
+    try {
+      for (const hostId of this.clock.lapsed(this.hostId)) {
+        const held = [...this.cache.values()].filter((record) => record.lease === hostId);
+        // Not retried: a judgement is only as good as the proof it was made on; the next proof judges again.
+        await Promise.all(held.map((record) => this.deleteChecked(keyOf(record.name), record.id, false)));
+        const leaseKey = LEASE_PREFIX + hostId;
+        const leaseRevision = this.leaseRevisions.get(leaseKey);
+        if (leaseRevision !== undefined) await this.deleteChecked(leaseKey, leaseRevision, false);
+        if (held.length === 0 && leaseRevision === undefined) this.clock.forget(hostId);
+      }
+    } finally {
+      this.reaping = false;
     }
   }
 
   /**
    * A delete of `key` at `revision`. One already done, or overtaken by a newer write (the server answers "wrong last
-   * sequence"), is not an error; one that could not reach the bucket is tried again on the next renewal.
+   * sequence"), is not an error; one that could not reach the bucket is tried again after the next renewal if `retry`.
    */
-  private async deleteChecked(key: string, revision: number): Promise<void> {
+  private async deleteChecked(key: string, revision: number, retry: boolean): Promise<void> {
     try {
       await this.kv.delete(key, { previousSeq: revision });
     } catch (err) {
-      if (!isWrongSequence(err) && !this.closing) this.retries.set(key, revision);
+      if (retry && !isWrongSequence(err) && !this.closing) this.retries.set(key, revision);
     }
   }
 
   /** One watch event: the cache, the lease clock and the watchers follow the bucket. */
   private apply(entry: KvWatchEntry): void {
+    // A replacing watch resumes after the last revision; what it delivers twice is skipped.
+    if (entry.revision <= this.lastRevision) return;
+    this.lastRevision = entry.revision;
     const live = entry.operation === 'PUT';
-    if (entry.key.startsWith(LEASE_PREFIX)) {
-      const hostId = entry.key.slice(LEASE_PREFIX.length);
-      if (live) {
-        this.clock.renewed(hostId);
-        this.leaseRevisions.set(entry.key, entry.revision);
-      } else {
-        this.clock.released(hostId);
-        this.leaseRevisions.delete(entry.key);
-      }
-      if (entry.key === this.leaseKey) {
-        this.ownLeaseSeen = Math.max(this.ownLeaseSeen, entry.revision);
-        this.onOwnLease?.();
-      }
-      return;
-    }
+    if (entry.key.startsWith(LEASE_PREFIX)) return this.applyLease(entry.key, live, entry.revision);
     if (!entry.key.startsWith(SERVICE_PREFIX)) return;
+    // This instance's own create may have told it of a newer revision already.
+    if (entry.revision <= (this.revisions.get(entry.key) ?? 0)) return;
+    this.revisions.set(entry.key, entry.revision);
     const name = nameOf(entry.key);
     const before = this.cache.get(name);
     if (before) {
       this.cache.delete(name);
-      this.own.delete(before.id);
       this.emit('removed', name);
     }
-    if (!live) return;
-    let stored: StoredRecord;
-    try {
-      stored = entry.json<StoredRecord>();
-    } catch {
-      return; // Not ours to read: someone else's writes in the bucket.
+    if (live) {
+      let stored: StoredRecord | undefined;
+      try {
+        stored = entry.json<StoredRecord>();
+      } catch {
+        // Not ours to read: someone else's writes in the bucket.
+      }
+      if (stored && typeof stored.lease === 'string' && Array.isArray(stored.endpoints)) {
+        this.cache.set(name, { ...stored, name, id: entry.revision });
+        this.clock.noticed(stored.lease);
+        this.emit('added', name);
+      }
     }
-    if (typeof stored.lease !== 'string' || !Array.isArray(stored.endpoints)) return;
-    this.cache.set(name, { ...stored, name, id: entry.revision });
-    this.clock.noticed(stored.lease);
-    this.emit('added', name);
+    // Our registration went, and not through us (we forget ours before deleting them): a reaper took it while this
+    // host was frozen or cut off. The service is still here, so it is registered again.
+    if (before && this.own.has(before.id)) void this.restore(before.id);
+  }
+
+  private applyLease(key: string, live: boolean, revision: number): void {
+    const hostId = key.slice(LEASE_PREFIX.length);
+    if (live) {
+      this.clock.renewed(hostId);
+      this.leaseRevisions.set(key, revision);
+    } else {
+      this.clock.released(hostId);
+      this.leaseRevisions.delete(key);
+    }
+    if (key !== this.leaseKey || !live) return;
+    this.ownLeaseSeen = Math.max(this.ownLeaseSeen, revision);
+    if (this.unseenRenewal && this.unseenRenewal.revision <= revision) this.unseenRenewal = undefined;
+    this.clock.current();
+    this.onOwnLease?.();
+    void this.reap();
+  }
+
+  /** Registers own registration `id` again, under a new id, after someone else deleted it. */
+  private async restore(id: number): Promise<void> {
+    const own = this.own.get(id);
+    if (!own || own.restoring || this.closing) return;
+    own.restoring = true;
+    // The lease first: a reaper that sees the record again must have seen the lease renewed before it.
+    let revision: number | undefined;
+    let taken = false;
+    if (await this.renew()) {
+      try {
+        revision = await this.kv.create(own.key, JSON.stringify(own.value));
+      } catch (err) {
+        taken = isWrongSequence(err);
+      }
+    }
+    own.restoring = false;
+    if (this.own.get(id) !== own || this.closing) {
+      // Its link closed meanwhile: what was registered again goes too.
+      if (revision !== undefined) await this.deleteChecked(own.key, revision, true);
+      return;
+    }
+    if (taken) {
+      // Someone else holds the name now (a standby took over): this host's registration is over.
+      this.own.delete(id);
+      return;
+    }
+    if (revision === undefined) {
+      this.toRestore.add(id);
+      return;
+    }
+    this.own.delete(id);
+    this.own.set(revision, own);
+    this.renumbered.set(id, revision);
+    for (const [old, now] of this.renumbered) if (now === id) this.renumbered.set(old, revision);
+    this.restored++;
+    this.learn(own.key, own.value, revision);
+  }
+
+  /** This instance wrote `value` at `revision`: the cache shows it now, unless the watch told of something newer. */
+  private learn(key: string, value: StoredRecord, revision: number): void {
+    if (revision <= (this.revisions.get(key) ?? 0)) return;
+    this.revisions.set(key, revision);
+    const cached = this.cache.get(value.name);
+    this.cache.set(value.name, { ...value, id: revision });
+    if (cached) this.emit('removed', value.name);
+    this.emit('added', value.name);
   }
 
   private emit(change: 'added' | 'removed', name: string): void {
@@ -261,13 +424,11 @@ export class JetStreamKvStore implements DirectoryStore {
       if (left > 0) this.registering.set(linkId, left);
       else this.registering.delete(linkId);
     }
-    const cached = this.cache.get(name);
-    if (!cached || cached.id < revision) {
-      this.cache.set(name, { ...value, id: revision });
-      if (cached) this.emit('removed', name);
-      this.emit('added', name);
-    }
-    this.own.set(revision, { key, linkId });
+    this.own.set(revision, { key, linkId, value });
+    const known = this.revisions.get(key) ?? 0;
+    this.learn(key, value, revision);
+    // The watch already delivered something newer of this key than our create: ours went before we knew it was ours.
+    if (known > revision && this.cache.get(name)?.id !== revision) void this.restore(revision);
     // The link went while its registration was on its way: the registration goes with it.
     if (this.closedWhileRegistering.has(linkId)) {
       await this.unregister(revision, linkId);
@@ -277,25 +438,37 @@ export class JetStreamKvStore implements DirectoryStore {
   }
 
   async unregister(id: number, linkId: string): Promise<void> {
-    const own = this.own.get(id);
+    const current = this.renumbered.get(id) ?? id;
+    const own = this.own.get(current);
     if (!own) {
-      const elsewhere = [...this.cache.values()].some((record) => record.id === id);
+      const elsewhere = [...this.cache.values()].some((record) => record.id === current);
       if (elsewhere) throw new UnauthorizedError(`service ${id} was registered through another directory instance`);
       return;
     }
     if (own.linkId !== linkId) throw new UnauthorizedError(`service ${id} was registered by another link`);
-    this.own.delete(id);
-    await this.deleteChecked(own.key, id);
+    this.own.delete(current);
+    for (const [old, now] of this.renumbered) if (now === current) this.renumbered.delete(old);
+    await this.deleteChecked(own.key, current, true);
   }
 
+  /**
+   * The bucket's record (a direct get, which any replica may answer, so lookups go on during a leader election),
+   * unless this instance knows a newer revision of the key (its own register or unregister, or its watch): a
+   * replica behind it never makes a lookup older than what this instance wrote or has seen.
+   */
   async lookup(name: string): Promise<ServiceRecord | undefined> {
+    const key = keyOf(name);
     let entry;
     try {
-      entry = await this.kv.get(keyOf(name));
+      entry = await this.kv.get(key);
     } catch (err) {
       throw new DirectoryUnavailableError(`cannot look '${name}' up: ${(err as Error).message}`);
     }
-    if (!entry || entry.operation !== 'PUT') return undefined;
+    if (!entry || entry.revision < (this.revisions.get(key) ?? 0)) {
+      const cached = this.cache.get(name);
+      return cached && { id: cached.id, name, endpoints: cached.endpoints };
+    }
+    if (entry.operation !== 'PUT') return undefined;
     const stored = entry.json<StoredRecord>();
     return { id: entry.revision, name, endpoints: stored.endpoints };
   }
@@ -329,12 +502,12 @@ export class JetStreamKvStore implements DirectoryStore {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const timer of this.timers) clearInterval(timer);
+      clearTimeout(this.renewTimer);
       const own = [...this.own];
       this.own.clear();
-      await Promise.all(own.map(([id, { key }]) => this.deleteChecked(key, id)));
+      await Promise.all(own.map(([id, { key }]) => this.deleteChecked(key, id, false)));
       const leaseRevision = this.leaseRevisions.get(this.leaseKey);
-      if (leaseRevision !== undefined) await this.deleteChecked(this.leaseKey, leaseRevision);
+      if (leaseRevision !== undefined) await this.deleteChecked(this.leaseKey, leaseRevision, false);
       this.watchers.clear();
       this.stopWatch();
       await this.nc.close();
@@ -343,6 +516,6 @@ export class JetStreamKvStore implements DirectoryStore {
   }
 
   toJSON(): object {
-    return { kind: this.kind, hostId: this.hostId, services: this.cache.size, own: this.own.size };
+    return { kind: this.kind, hostId: this.hostId, services: this.cache.size, own: this.own.size, rewatches: this.rewatches, restored: this.restored };
   }
 }

@@ -1,31 +1,47 @@
 /**
- * When a host's lease has lapsed, as one directory instance sees it. Each host re-puts its lease key every T/3;
- * every instance notes, on its own clock, when it last saw each lease's key change (a watch event), and judges a
- * lease not renewed within T lapsed. Local time, not the server's: nats-server 2.9.10 ignores per-key TTL and a
- * bucket's max_age deletes without telling watchers, and a frozen host's connection stays up.
+ * When a host's lease has lapsed, as one directory instance sees it. Each host re-puts its lease key every
+ * P = T/3; every instance notes, on its own clock, when its watch delivered each lease's key, and judges a lease
+ * not renewed within T lapsed. Local time, not the server's: nats-server 2.9.10 ignores per-key TTL and a bucket's
+ * max_age deletes without telling watchers, and a frozen host's connection stays up.
  *
- * An instance that cannot renew its own lease cannot see the others' renewals either (they share the stream), so
- * it judges nobody meanwhile: when its own renewal works again every lease gets a fresh T, so a JetStream leader
- * election longer than T does not make every reaper delete every host at once.
+ * A silence means something only while this instance's watch is known to be current. The watch delivers in stream
+ * order, so when it delivers this instance's own renewal (`current()`), every renewal committed before that one
+ * has been seen. So the clock measures *observed* time: it advances only at those proofs, by the time since the
+ * last one but at most P. Whatever the store imposed on everyone at once (a JetStream leader election of any
+ * length, this instance's connection failing over, its watch stalled, its process frozen) counts as one period at
+ * most, and a live host, which renews within P once writes resume, is never judged silent for T. A dead host's
+ * silence grows by P a period: it lapses T to T + P after its last renewal.
  */
 export class LeaseClock {
-  /** Host id → local time (ms) of its lease's last renewal seen, or -Infinity once its lease key was deleted. */
+  /** Host id → observed time of its lease's last renewal seen, or -Infinity once its lease key was deleted. */
   private readonly seen = new Map<string, number>();
-  private healthy = true;
+  /** Observed time at the last proof of currency. */
+  private observed = 0;
+  /** Local time of the last proof, -Infinity before the first. */
+  private currentAt = Number.NEGATIVE_INFINITY;
 
+  /**
+   * @param leaseMs T.
+   * @param periodMs P, the renewal period: the most observed time one proof adds.
+   */
   constructor(
     readonly leaseMs: number,
+    readonly periodMs: number = leaseMs / 3,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  private observedNow(): number {
+    return this.observed + Math.min(Math.max(0, this.now() - this.currentAt), this.periodMs);
+  }
+
   /** The lease's key was put (renewed or first taken). */
   renewed(hostId: string): void {
-    this.seen.set(hostId, this.now());
+    this.seen.set(hostId, this.observedNow());
   }
 
   /** A registration names this lease: if its key was never seen, its clock starts now. */
   noticed(hostId: string): void {
-    if (!this.seen.has(hostId)) this.seen.set(hostId, this.now());
+    if (!this.seen.has(hostId)) this.seen.set(hostId, this.observedNow());
   }
 
   /** The lease's key was deleted: what still names it is lapsed. */
@@ -38,16 +54,16 @@ export class LeaseClock {
     this.seen.delete(hostId);
   }
 
-  /** Whether this instance's own renewal works; on recovery every lease starts a fresh T. */
-  ownRenewal(ok: boolean): void {
-    if (ok && !this.healthy) for (const [hostId, at] of this.seen) if (at !== Number.NEGATIVE_INFINITY) this.seen.set(hostId, this.now());
-    this.healthy = ok;
+  /** The watch delivered this instance's own renewal: it had delivered everything committed before it. */
+  current(): void {
+    this.observed = this.observedNow();
+    this.currentAt = this.now();
   }
 
-  /** Leases not renewed within T (none while this instance's own renewal fails). */
+  /** Leases silent for more than T of observed time at the last proof (none unless that proof is recent). */
   lapsed(except: string): string[] {
-    if (!this.healthy) return [];
-    const deadline = this.now() - this.leaseMs;
+    if (!(this.now() - this.currentAt <= this.periodMs)) return [];
+    const deadline = this.observed - this.leaseMs;
     return [...this.seen].filter(([hostId, at]) => hostId !== except && at < deadline).map(([hostId]) => hostId);
   }
 }

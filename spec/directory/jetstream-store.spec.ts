@@ -16,6 +16,7 @@ import {
   createServiceDirectory,
   jetStreamDirectory,
   ServiceAlreadyRegisteredError,
+  ServiceNotFoundError,
   UnauthorizedError,
   type Connection,
   type DirectoryService,
@@ -106,6 +107,42 @@ describe('the directory on JetStream KV', function () {
     await eventually(() => names(a).filter((n) => n.startsWith('race-')).length === 20 && names(b).filter((n) => n.startsWith('race-')).length === 20, 3_000, 'both instances see all');
   });
 
+  for (const instances of [1, 2]) {
+    it(`registers and unregisters hundreds of times at once on ${instances === 1 ? 'one instance' : 'two instances'}: every unregister of a won name works`, async () => {
+      const sds = await Promise.all(Array.from({ length: instances }, () => directory()));
+      // Clients of their own per worker: a record belongs to the link that registered it.
+      const apis = await Promise.all(Array.from({ length: 40 }, async (_, i) => (await client(sds[i % instances]!.url)).service<DirectoryService>('ServiceDirectory')));
+      const outcomes = new Map<string, number>();
+      const count = (what: string): void => void outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+      // 40 workers, 10 rounds each, over 8 names: the same names are created and deleted again and again, so the
+      // watch keeps delivering revisions older than what the instance's own creates have told it.
+      await Promise.all(
+        apis.map(async (api, worker) => {
+          for (let round = 0; round < 10; round++) {
+            const name = `hammer-${instances}-${(worker + round) % 8}`;
+            let id: number;
+            try {
+              id = await api.register(name, ['memory://hammer']);
+            } catch (err) {
+              count(err instanceof ServiceAlreadyRegisteredError ? 'taken' : `register: ${(err as Error).message}`);
+              continue;
+            }
+            try {
+              await api.unregister(id);
+              count('unregistered');
+            } catch (err) {
+              count(`unregister: ${(err as Error).message}`);
+            }
+          }
+        }),
+      );
+      console.log(`      ${instances} instance(s), 400 registers: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+      expect([...outcomes.keys()].filter((k) => k !== 'taken' && k !== 'unregistered')).to.deep.equal([]);
+      expect(outcomes.get('unregistered')).to.be.at.least(8);
+      for (const sd of sds) await eventually(() => !names(sd).some((n) => n.startsWith('hammer-')), 3_000, 'every hammered name gone');
+    });
+  }
+
   it('signals serviceAdded and serviceRemoved on another instance, and drops a closed link\'s registrations', async () => {
     const [a, b] = [await directory(), await directory()];
     const watching = await (await client(b.url)).directory();
@@ -160,6 +197,37 @@ describe('the directory on JetStream KV', function () {
     } finally {
       await kept.close();
     }
+  });
+
+  it('registers the services of a host again by themselves when it thaws after being reaped (SIGSTOP past its lease, SIGCONT)', async () => {
+    const leaseMs = 1_000;
+    const sd = await directory(leaseMs);
+    const api = await (await client(sd.url)).service<DirectoryService>('ServiceDirectory');
+    const name = 'child-thawed';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'spec/directory/jetstream-host.ts', server.url, name, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    expect(line).to.match(/^ready/);
+    await eventually(() => names(sd).includes(name), 2_000, `${name} seen`);
+    const before = await api.lookup(name);
+    child.kill('SIGSTOP');
+    await eventually(() => !names(sd).includes(name), leaseMs * 4, `${name} reaped`);
+    await new Promise((resolve) => setTimeout(resolve, leaseMs));
+    await rejection(api.lookup(name), ServiceNotFoundError);
+    child.kill('SIGCONT');
+    const thawed = performance.now();
+    const backMs = await timeUntil(() => names(sd).includes(name), leaseMs * 5, `${name} registered again`);
+    const after = await api.lookup(name);
+    console.log(`      reaped while frozen; registered again ${backMs.toFixed(0)} ms after SIGCONT (T = ${leaseMs} ms), id ${before.id} → ${after.id}`);
+    expect(after.id).to.be.above(before.id);
+    expect(after.endpoints).to.deep.equal(before.endpoints);
+    // The thawed host is live: it stays past more lease periods, and its service answers at the endpoint.
+    await new Promise((resolve) => setTimeout(resolve, leaseMs * 3));
+    expect(names(sd)).to.include(name);
+    const calling = await client(after.endpoints[0]!);
+    expect(await (await calling.service<{ echo(x: number): number }>(name)).echo(7)).to.equal(7);
+    expect(performance.now() - thawed).to.be.below(leaseMs * 10);
+    expect(backMs).to.be.below(leaseMs * 3);
   });
 
   for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
