@@ -135,6 +135,8 @@ export class LibqiBridge {
     }
     const bridged = bridgeMetaObject(`${parent.name}.${method}()`, object.metaObject);
     const route = new LibqiRoute(client, object, bridged, (ended) => {
+      // Else a long-lived parent (ALMemory) would hold every object it ever returned.
+      parent.disown(ended);
       this.routes.delete(ended);
       this.retireIfUnused(connection);
       release();
