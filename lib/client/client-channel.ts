@@ -258,13 +258,20 @@ export class ClientChannel implements ChannelEndpoint {
    * ProtocolError for that call.
    */
   private objectResult(body: unknown): unknown {
-    const reply = readBindReply(body);
+    let reply: BindReply;
+    try {
+      reply = readBindReply(body);
+    } catch (err) {
+      // The far side opened the channel all the same: released, or it would hold one of the link's bindings.
+      this.session.releaseObject(body);
+      throw err;
+    }
     if (this.session.channelEndpoint(reply.channel) !== undefined) {
       throw new ProtocolError(`an object result names channel ${reply.channel}, which is bound already`);
     }
     const adopt = this.adoptObject;
     if (!adopt || this.state !== 'bound') {
-      this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
+      this.session.releaseObject(reply);
       throw this.failure ?? new ProtocolError(`an object result from ${this.serviceName} that no one takes`);
     }
     // The far side names it (a bridge: `Service.method()`).

@@ -127,6 +127,22 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
     expect(greeter.name).to.equal('Zoo.makeGreeter()');
   });
 
+  it('releases the channel of an object result it refuses (a malformed meta-object, an answer to a call that cannot take one)', async () => {
+    const zoo = await bindZoo();
+    link.peer!.sent.length = 0;
+    await rejection(makeGreeter(zoo, 12, { channel: 12, metaObject: { name: 'x'.repeat(300), methods: [], signals: [], properties: [] } }) as Promise<unknown>, ProtocolError);
+    const unbind = await nextCall((h) => h.channel === 0 && h.action === ControlAction.unbind);
+    expect(unbind.body).to.deep.equal({ channel: 12 });
+    // A registerEvent cannot take an object: ProtocolError, and the channel it names is released too.
+    const greeter = (await makeGreeter(zoo, 13)) as ServiceProxy;
+    const subscribing = greeter.on('greeted', () => undefined);
+    const register = await nextCall((h) => h.channel === 13 && h.action === ObjectAction.registerEvent);
+    link.send(reply({ id: register.header.id, channel: 13, object: MAIN_OBJECT, action: ObjectAction.registerEvent }, { channel: 14, metaObject: GREETER }, OBJECT_RESULT));
+    await rejection(subscribing, ProtocolError);
+    const again = await nextCall((h) => h.channel === 0 && h.action === ControlAction.unbind);
+    expect(again.body).to.deep.equal({ channel: 14 });
+  });
+
   it('releases an object that answers a call given up meanwhile (its timeout), with an unbind of its channel', async () => {
     const zoo = await bindZoo();
     const late = zoo.with({ timeout: 20 }).call('makeGreeter', 'late');
