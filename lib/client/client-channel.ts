@@ -213,6 +213,8 @@ export class ClientChannel implements ChannelEndpoint {
     if (this.state === 'bound') {
       this.state = 'suspended';
       this.failure = error;
+      // Its binding ended at the far side, and its objects with it: they are not bound again with it.
+      this.endObjects();
       this.session.keepSuspended(this);
       this.owner?.suspended(error);
     }

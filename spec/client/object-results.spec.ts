@@ -44,7 +44,7 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
   }
 
   /** Connects to a fake gateway and binds Zoo on channel 1. */
-  async function bindZoo(): Promise<ServiceProxy> {
+  async function bindZoo(options: { whenServiceGone?: 'wait' } = {}): Promise<ServiceProxy> {
     await harness.fake.listen(new URL('fake://gw'), () => {});
     const accepted = harness.fake.nextLink();
     const connecting = connect('fake://gw', { transports: harness.transports, reconnect: false });
@@ -54,7 +54,7 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
     link.send(capabilityFrame());
     connection = await connecting;
     harness.opened.push(connection);
-    const binding = connection.service('Zoo');
+    const binding = connection.service('Zoo', options);
     const bind = await nextCall((h) => h.channel === 0 && h.action === ControlAction.bind);
     link.send(reply({ id: bind.header.id, channel: 0, object: 0, action: ControlAction.bind }, { channel: 1, metaObject: ZOO }));
     return binding;
@@ -105,6 +105,15 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
     const greeter = (await makeGreeter(zoo, 8)) as ServiceProxy;
     link.send(encodeMessage({ id: 0, type: MessageType.Post, channel: 0, object: 0, action: ControlAction.channelClosed }, { channel: 1, error: { code: 'ServiceGone', message: 'Zoo left' } }));
     expect(await zoo.closed).to.be.instanceOf(ServiceGoneError);
+    expect(await greeter.closed).to.be.instanceOf(ServiceGoneError);
+    await rejection(greeter.call('greet', 'x'), ServiceGoneError);
+  });
+
+  it('ends the object at once when the binding that returned it ends, also for a client that waits for its service to come back', async () => {
+    const zoo = await bindZoo({ whenServiceGone: 'wait' });
+    const greeter = (await makeGreeter(zoo, 8)) as ServiceProxy;
+    link.send(encodeMessage({ id: 0, type: MessageType.Post, channel: 0, object: 0, action: ControlAction.channelClosed }, { channel: 1, error: { code: 'ServiceGone', message: 'Zoo left' } }));
+    // Zoo stays suspended, waiting; its object cannot come back with it.
     expect(await greeter.closed).to.be.instanceOf(ServiceGoneError);
     await rejection(greeter.call('greet', 'x'), ServiceGoneError);
   });
