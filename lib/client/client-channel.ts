@@ -213,6 +213,8 @@ export class ClientChannel implements ChannelEndpoint {
     if (this.state === 'bound') {
       this.state = 'suspended';
       this.failure = error;
+      // Its binding ended at the far side, and its objects with it: they are not bound again with it.
+      this.endObjects();
       this.session.keepSuspended(this);
       this.owner?.suspended(error);
     }
@@ -258,13 +260,20 @@ export class ClientChannel implements ChannelEndpoint {
    * ProtocolError for that call.
    */
   private objectResult(body: unknown): unknown {
-    const reply = readBindReply(body);
+    let reply: BindReply;
+    try {
+      reply = readBindReply(body);
+    } catch (err) {
+      // The far side opened the channel all the same: released, or it would hold one of the link's bindings.
+      this.session.releaseObject(body);
+      throw err;
+    }
     if (this.session.channelEndpoint(reply.channel) !== undefined) {
       throw new ProtocolError(`an object result names channel ${reply.channel}, which is bound already`);
     }
     const adopt = this.adoptObject;
     if (!adopt || this.state !== 'bound') {
-      this.session.controlCall(ControlAction.unbind, { channel: reply.channel }).catch(() => undefined);
+      this.session.releaseObject(reply);
       throw this.failure ?? new ProtocolError(`an object result from ${this.serviceName} that no one takes`);
     }
     // The far side names it (a bridge: `Service.method()`).

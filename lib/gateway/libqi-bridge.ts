@@ -29,7 +29,7 @@ import { backoffDelay, backoffPolicy, ROBOT_SIDE_MAX_DELAY_MS, type BackoffOptio
 import type { Session } from '../session/session.js';
 import type { LibqiServiceClient } from '../libqi/libqi-service-client.js';
 import { BindAdmission } from './bind-admission.js';
-import { bridgeMetaObject } from './libqi-meta-object.js';
+import { bridgeMetaObject, type BridgedMetaObject } from './libqi-meta-object.js';
 import { LibqiDirectoryView } from './libqi-directory-view.js';
 import { LibqiRoute } from './libqi-route.js';
 
@@ -125,16 +125,20 @@ export class LibqiBridge {
     const connection = this.routes.get(parent);
     const client = parent.client;
     let release: () => void;
+    let bridged: BridgedMetaObject;
     try {
       if (connection === undefined || this.closed) throw new ServiceGoneError(`the binding of ${parent.name} ended`);
       if (!client.hasRoomForChannel) throw new LimitExceededError(`link ${client.id} has no room for another channel`);
+      // Before the share is taken: a libqi service's meta-object may not translate (a signature that does not parse).
+      bridged = bridgeMetaObject(`${parent.name}.${method}()`, object.metaObject);
       release = this.admission.reserve(client);
     } catch (err) {
       void object.close().catch(() => undefined);
       throw err;
     }
-    const bridged = bridgeMetaObject(`${parent.name}.${method}()`, object.metaObject);
     const route = new LibqiRoute(client, object, bridged, (ended) => {
+      // Else a long-lived parent (ALMemory) would hold every object it ever returned.
+      parent.disown(ended);
       this.routes.delete(ended);
       this.retireIfUnused(connection);
       release();

@@ -119,6 +119,11 @@ export class LibqiRoute implements ChannelEndpoint {
     this.objects.add(object);
   }
 
+  /** An object route that ended before this binding (closed by its client, its link gone): not held any longer. */
+  disown(object: LibqiRoute): void {
+    this.objects.delete(object);
+  }
+
   private release(): void {
     if (this.ended) return;
     this.ended = true;

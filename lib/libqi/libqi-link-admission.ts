@@ -2,8 +2,8 @@
  * Bounds on the links a libqi service or directory accepts, as a native listener's (LinkHost: `maxLinks`,
  * `maxLinksPerAddress`): one link past either is answered, at its first message, with an Error
  * `LimitExceeded: …` and closed, so that a libqi client is told why rather than seeing a bare close; one that
- * says nothing is closed at the handshake deadline. Without a bound, one host could open links until the process
- * ran out of sockets or memory.
+ * says nothing is closed after 2 s, and while 64 refused links already wait in the process, one more is closed at
+ * once, untold. Without a bound, one host could open links until the process ran out of sockets or memory.
  */
 import { buildLibqiMessage, encodeToBytes, readLibqiHeader, typed } from '../protocol/libqi/index.js';
 import { MessageType } from '../protocol/header.js';

@@ -86,6 +86,7 @@ export async function createLibqiService(name: string, implementation: object, o
 }
 
 export class LibqiService implements LibqiServedLinkHost {
+  /** The id its directory gave it; undefined from the loss of the directory link until it is registered again. */
   serviceId: number | undefined;
   readonly formerServiceIds = new Set<number>();
   /** The endpoints registered in the ServiceInfo. */
@@ -197,7 +198,12 @@ export class LibqiService implements LibqiServedLinkHost {
 
   private directoryLost(connection: LibqiConnection): void {
     void connection.close();
-    if (this.closed || this.connection !== connection || this.options?.reregister === false) return;
+    if (this.closed || this.connection !== connection) return;
+    // Registered nowhere now: the id was the lost directory's, and a restarted one may give it to another service
+    // (which `close` would then unregister). Links opened under it still use it.
+    if (this.serviceId !== undefined) this.keepFormerId(this.serviceId);
+    this.serviceId = undefined;
+    if (this.options?.reregister === false) return;
     this.attempts = 0;
     this.scheduleRegister();
   }

@@ -589,7 +589,15 @@ export class Session {
     const call = this.calls.take(frameId(frame), channel);
     if (!call) {
       this.stats.unknownReplies++;
-      if (type === MessageType.Reply && (frameFlags(frame) & OBJECT_RESULT) !== 0) this.releaseObject(frame);
+      if (type === MessageType.Reply && (frameFlags(frame) & OBJECT_RESULT) !== 0) {
+        let late: unknown;
+        try {
+          late = decodeMessageBody(frame);
+        } catch {
+          return;
+        }
+        this.releaseObject(late);
+      }
       return;
     }
     let body: unknown;
@@ -604,16 +612,14 @@ export class Session {
     else this.objectResult(call, body);
   }
 
-  /** An object result for a call given up meanwhile (canceled, timed out): its channel is released at the far side. */
-  private releaseObject(frame: Uint8Array): void {
+  /**
+   * An object result no one takes (its call given up meanwhile, one that cannot take an object, a malformed one):
+   * the channel it names is released at the far side, unless that number routes to something here already.
+   */
+  releaseObject(body: unknown): void {
     if (!this.auth.objects) return;
-    let channel: unknown;
-    try {
-      channel = (decodeMessageBody(frame) as { channel?: unknown } | undefined)?.channel;
-    } catch {
-      return;
-    }
-    if (typeof channel === 'number' && channel > 0 && !this.channels.has(channel)) {
+    const channel = typeof body === 'object' && body !== null ? (body as { channel?: unknown }).channel : undefined;
+    if (typeof channel === 'number' && Number.isInteger(channel) && channel > 0 && channel <= 0xffffffff && !this.channels.has(channel)) {
       this.controlCall(ControlAction.unbind, { channel }).catch(() => undefined);
     }
   }
@@ -622,6 +628,7 @@ export class Session {
   private objectResult(call: PendingCall, body: unknown): void {
     const onObject = call.onObject;
     if (onObject === undefined || !this.auth.objects) {
+      this.releaseObject(body);
       call.reject(new ProtocolError('an object result (flag OBJECT_RESULT) answered a call that cannot take one'));
       return;
     }

@@ -44,7 +44,7 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
   }
 
   /** Connects to a fake gateway and binds Zoo on channel 1. */
-  async function bindZoo(): Promise<ServiceProxy> {
+  async function bindZoo(options: { whenServiceGone?: 'wait' } = {}): Promise<ServiceProxy> {
     await harness.fake.listen(new URL('fake://gw'), () => {});
     const accepted = harness.fake.nextLink();
     const connecting = connect('fake://gw', { transports: harness.transports, reconnect: false });
@@ -54,7 +54,7 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
     link.send(capabilityFrame());
     connection = await connecting;
     harness.opened.push(connection);
-    const binding = connection.service('Zoo');
+    const binding = connection.service('Zoo', options);
     const bind = await nextCall((h) => h.channel === 0 && h.action === ControlAction.bind);
     link.send(reply({ id: bind.header.id, channel: 0, object: 0, action: ControlAction.bind }, { channel: 1, metaObject: ZOO }));
     return binding;
@@ -109,6 +109,15 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
     await rejection(greeter.call('greet', 'x'), ServiceGoneError);
   });
 
+  it('ends the object at once when the binding that returned it ends, also for a client that waits for its service to come back', async () => {
+    const zoo = await bindZoo({ whenServiceGone: 'wait' });
+    const greeter = (await makeGreeter(zoo, 8)) as ServiceProxy;
+    link.send(encodeMessage({ id: 0, type: MessageType.Post, channel: 0, object: 0, action: ControlAction.channelClosed }, { channel: 1, error: { code: 'ServiceGone', message: 'Zoo left' } }));
+    // Zoo stays suspended, waiting; its object cannot come back with it.
+    expect(await greeter.closed).to.be.instanceOf(ServiceGoneError);
+    await rejection(greeter.call('greet', 'x'), ServiceGoneError);
+  });
+
   it('ends the object with ServiceGone when the link is lost (it is never bound again)', async () => {
     const zoo = await bindZoo();
     const greeter = (await makeGreeter(zoo, 9)) as ServiceProxy;
@@ -125,6 +134,22 @@ describe('object results (OBJECT_RESULT) on the client side', () => {
     // Channel 1 still routes to Zoo: its next answer settles its call.
     const greeter = (await makeGreeter(zoo, 10)) as ServiceProxy;
     expect(greeter.name).to.equal('Zoo.makeGreeter()');
+  });
+
+  it('releases the channel of an object result it refuses (a malformed meta-object, an answer to a call that cannot take one)', async () => {
+    const zoo = await bindZoo();
+    link.peer!.sent.length = 0;
+    await rejection(makeGreeter(zoo, 12, { channel: 12, metaObject: { name: 'x'.repeat(300), methods: [], signals: [], properties: [] } }) as Promise<unknown>, ProtocolError);
+    const unbind = await nextCall((h) => h.channel === 0 && h.action === ControlAction.unbind);
+    expect(unbind.body).to.deep.equal({ channel: 12 });
+    // A registerEvent cannot take an object: ProtocolError, and the channel it names is released too.
+    const greeter = (await makeGreeter(zoo, 13)) as ServiceProxy;
+    const subscribing = greeter.on('greeted', () => undefined);
+    const register = await nextCall((h) => h.channel === 13 && h.action === ObjectAction.registerEvent);
+    link.send(reply({ id: register.header.id, channel: 13, object: MAIN_OBJECT, action: ObjectAction.registerEvent }, { channel: 14, metaObject: GREETER }, OBJECT_RESULT));
+    await rejection(subscribing, ProtocolError);
+    const again = await nextCall((h) => h.channel === 0 && h.action === ControlAction.unbind);
+    expect(again.body).to.deep.equal({ channel: 14 });
   });
 
   it('releases an object that answers a call given up meanwhile (its timeout), with an unbind of its channel', async () => {

@@ -145,6 +145,19 @@ describe('objects (o) across the libqi bridge', function () {
       await mem.close();
     });
 
+    it('forgets each closed object at its parent binding: a long-lived binding returning many objects holds none of the closed ones', async () => {
+      const mem = await bindWhenRegistered<Memory>(connection, 'ALMemory');
+      const parent = [...bridge().routes.keys()].find((route) => route.name === 'ALMemory' && route.service.objectId === 1)!;
+      const heldByParent = (): number => (parent as unknown as { objects: Set<unknown> }).objects.size;
+      for (let i = 0; i < 5; i++) {
+        const subscriber = await mem.subscriber(`k${i}`);
+        await subscriber.close();
+      }
+      await eventually(() => objectsAtBridge() === 0, 2_000, 'the bridge released every subscriber');
+      expect(heldByParent()).to.equal(0);
+      await mem.close();
+    });
+
     it('ends the objects of a binding when it is closed, and releases them at the libqi service', async () => {
       const mem = await bindWhenRegistered<Memory>(connection, 'ALMemory');
       const before = attached(signals);

@@ -6,7 +6,7 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/reregister.spec.ts
  */
 import { expect } from 'chai';
-import { connectLibqi, createLibqiService, property, signal, withSignature } from '../../lib/index.js';
+import { connectLibqi, createLibqiService, createLibqiServiceDirectory, property, signal, withSignature } from '../../lib/index.js';
 import { eventually } from '../helpers.js';
 import { echoImplementation } from './echo-impl.js';
 import { freePort, runQiClientDemo, peersOfEachTest, startPeer } from './peer.js';
@@ -59,6 +59,33 @@ describe('libqi serving side: registering again after the directory link drops',
     } finally {
       await earlier.close();
       await echo.close();
+    }
+  });
+
+  it('closed while registering again, it does not unregister the id it had at the lost directory (another service holds it now)', async () => {
+    const port = await freePort();
+    const sdUrl = `tcp://127.0.0.1:${port}`;
+    const firstSd = await createLibqiServiceDirectory({ listen: sdUrl });
+    const echo = await createLibqiService('Echo', echoImplementation({ withSignature, signal, property }), { directory: sdUrl, reregister: { initialDelayMs: 300, jitter: 0 } });
+    const lostConnection = (echo as unknown as { connection: unknown }).connection;
+    const firstId = echo.serviceId;
+    await firstSd.close();
+    // The new directory numbers from scratch: Zoo2, registered first, takes Echo's old id.
+    const secondSd = await createLibqiServiceDirectory({ listen: sdUrl });
+    const zoo = await createLibqiService('Zoo2', echoImplementation({ withSignature, signal, property }), { directory: sdUrl });
+    try {
+      expect(zoo.serviceId).to.equal(firstId);
+      // Closed once Echo's new directory link is up, its registration under way.
+      // Polled every turn, so that the close comes before the directory's answers (a setTimeout poll could miss them).
+      const deadline = Date.now() + 10_000;
+      while ((echo as unknown as { connection: unknown }).connection === lostConnection && Date.now() < deadline) await new Promise(setImmediate);
+      await echo.close();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await listed(sdUrl, 'Zoo2')).to.equal(true);
+    } finally {
+      await echo.close();
+      await zoo.close();
+      await secondSd.close();
     }
   });
 
