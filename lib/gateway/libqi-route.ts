@@ -31,7 +31,7 @@ import { LibqiServiceClient, type LibqiSignalListener } from '../libqi/libqi-ser
 import { throttle } from '../session/backpressure.js';
 import type { ChannelEndpoint, Session } from '../session/session.js';
 import type { BridgedMetaObject } from './libqi-meta-object.js';
-import { toCborValue } from './libqi-values.js';
+import { objectRefsIn, toCborValue } from './libqi-values.js';
 
 /** A client of the service with its own AbortSignal, for one call at a time. */
 interface Caller {
@@ -288,7 +288,9 @@ export class LibqiRoute implements ChannelEndpoint {
     try {
       body = toCborValue(args);
     } catch {
-      return; // an event carrying an object reference: nothing a client could read
+      // An event carrying an object reference: nothing a client could read; the objects are released.
+      this.service.release(objectRefsIn(args));
+      return;
     }
     this.events++;
     this.client.send(MessageType.Event, this.channel, 0, MAIN_OBJECT, memberId, body);
@@ -302,7 +304,15 @@ export class LibqiRoute implements ChannelEndpoint {
    */
   private sendReply(id: number, object: number, action: number, value: unknown): void {
     if (!(value instanceof LibqiServiceClient)) {
-      this.client.reply(this.channel, id, object, action, toCborValue(value));
+      let body: unknown;
+      try {
+        body = toCborValue(value);
+      } catch (err) {
+        // Objects inside the value cannot cross: released at the service, the call refused (RemoteError).
+        this.service.release(objectRefsIn(value));
+        throw err;
+      }
+      this.client.reply(this.channel, id, object, action, body);
       return;
     }
     const method = this.bridged.methods.get(action);

@@ -5,7 +5,8 @@
  * back when the object is sent as an argument). Everything else the libqi codec yields is already CBOR's: numbers,
  * bigints (64-bit integers), strings, booleans, null, Uint8Array (raw), arrays and objects (structs). An object
  * reference (`o`) inside a value cannot cross the bridge (a method's top-level object result can: LibqiRoute gives
- * it a channel of its own); it is refused with a RemoteError.
+ * it a channel of its own); it is refused with a RemoteError, and `objectRefsIn` finds every reference in such a
+ * value, for the route to release them at the service (else the robot would serve each one until the link closed).
  */
 import { RemoteError } from '../protocol/errors.js';
 import { LibqiObjectRef } from '../protocol/libqi/index.js';
@@ -33,4 +34,18 @@ export function toCborValue(value: unknown): unknown {
     if (converted !== entry) (copy ??= { ...(value as Record<string, unknown>) })[key] = converted;
   }
   return copy ?? value;
+}
+
+/** Every object reference inside `value` (maps, arrays, structs), at most `limit` of them; decoded values are acyclic. */
+export function objectRefsIn(value: unknown, limit = 1_024): LibqiObjectRef[] {
+  const found: LibqiObjectRef[] = [];
+  const visit = (v: unknown): void => {
+    if (found.length >= limit || typeof v !== 'object' || v === null || v instanceof Uint8Array) return;
+    if (v instanceof LibqiObjectRef) found.push(v);
+    else if (v instanceof Map) for (const [key, entry] of v) visit(key), visit(entry);
+    else if (Array.isArray(v)) for (const entry of v) visit(entry);
+    else for (const entry of Object.values(v)) visit(entry);
+  };
+  visit(value);
+  return found;
 }

@@ -168,10 +168,7 @@ export class LibqiServiceClient {
     await Promise.allSettled(
       subscriptions.map(([uid, s]) => this.builtin(BuiltinAction.unregisterEvent, '(IIL)', [this.serviceId, uid, s.linkId], 'v')),
     );
-    if (this.objectId !== 1) {
-      // libqi 4.0.5 sends the service id as terminate's argument (zoo-session #153).
-      this.socket.send(this.serviceId, this.objectId, BuiltinAction.terminate, parseSignature('(I)'), [this.serviceId], parseSignature('v'), MessageType.Post);
-    }
+    if (this.objectId !== 1) this.terminate(this.serviceId, this.objectId);
   }
 
   /**
@@ -186,6 +183,20 @@ export class LibqiServiceClient {
   /** True once the link to the service has closed. */
   get linkClosed(): boolean {
     return this.socket.isClosed;
+  }
+
+  /**
+   * Releases objects the service sent on this link that no one will use (a bridge refusing a value that holds
+   * them): a `terminate` Post to each, as `close()` sends for an object client.
+   */
+  release(refs: readonly LibqiObjectRef[]): void {
+    if (this.socket.isClosed) return;
+    for (const ref of refs) this.terminate(ref.serviceId, ref.objectId);
+  }
+
+  private terminate(serviceId: number, objectId: number): void {
+    // libqi 4.0.5 sends the service id as terminate's argument (zoo-session #153).
+    this.socket.send(serviceId, objectId, BuiltinAction.terminate, parseSignature('(I)'), [serviceId], parseSignature('v'), MessageType.Post);
   }
 
   /** @internal A built-in method of every libqi object (registerEvent, property, …), by its fixed id. */

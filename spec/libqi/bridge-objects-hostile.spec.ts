@@ -7,6 +7,7 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/bridge-objects-hostile.spec.ts
  */
 import { expect } from 'chai';
+import sinon from 'sinon';
 import {
   connect,
   createGateway,
@@ -14,6 +15,7 @@ import {
   createLibqiServiceDirectory,
   LibqiObjectRef,
   ProtocolError,
+  RemoteError,
   withSignature,
   type Connection,
   type Gateway,
@@ -21,6 +23,8 @@ import {
   type LibqiServiceDirectory,
 } from '../../lib/index.js';
 import { buildLibqiObjectTable } from '../../lib/libqi/libqi-object-table.js';
+import { LibqiSocket } from '../../lib/libqi/libqi-socket.js';
+import { BuiltinAction } from '../../lib/protocol/libqi/index.js';
 import { rejection } from '../helpers.js';
 
 describe('objects across the libqi bridge from a hostile libqi service', function () {
@@ -37,7 +41,11 @@ describe('objects across the libqi bridge from a hostile libqi service', functio
     const bad = { ...metaObject, methods: new Map([...metaObject.methods].map(([id, m]) => [id, m.name === 'greet' ? { ...m, parametersSignature: '((((' } : m])) };
     hostile = await createLibqiService(
       'Hostile',
-      { makeBroken: withSignature('()->o', () => new LibqiObjectRef(bad, hostile.serviceId!, 99, new Uint8Array(20))) },
+      {
+        makeBroken: withSignature('()->o', () => new LibqiObjectRef(bad, hostile.serviceId!, 99, new Uint8Array(20))),
+        // Objects inside a list: they cannot cross; the bridge must still release them at the service.
+        makeList: withSignature('()->[o]', () => [97, 98].map((id) => new LibqiObjectRef(metaObject, hostile.serviceId!, id, new Uint8Array(20)))),
+      },
       { directory: sd.url },
     );
     gateway = await createGateway({ libqiDirectory: sd.url, listen: ['memory://bridge-objects-hostile'], maxBindingsPerLink: 3 });
@@ -58,5 +66,18 @@ describe('objects across the libqi bridge from a hostile libqi service', functio
     const more = [await connection.service('Hostile'), await connection.service('Hostile')];
     expect(more).to.have.length(2);
     await Promise.all([service, ...more].map((s) => s.close()));
+  });
+
+  it('refuses objects inside a value with RemoteError and releases each at the service (terminate)', async () => {
+    const send = sinon.spy(LibqiSocket.prototype, 'send');
+    try {
+      const service = await connection.service('Hostile');
+      await rejection(service.call('makeList'), RemoteError);
+      const terminated = send.getCalls().filter((call) => call.args[2] === BuiltinAction.terminate).map((call) => call.args[1]);
+      expect(terminated.sort()).to.deep.equal([97, 98]);
+      await service.close();
+    } finally {
+      send.restore();
+    }
   });
 });
