@@ -43,7 +43,12 @@ let busyRows = 0;
 
 const rows: Row[] = [];
 /** Adds a group's rows with the load average at its end and the CPU other processes used while it ran. */
-const add = (...done: Row[]): void => {
+/** Seconds each group took, to keep the full run under 10 minutes (issue 11). */
+const groupSeconds: Record<string, number> = {};
+let groupStarted = Date.now();
+const add = (group: string, ...done: Row[]): void => {
+  groupSeconds[group] = Math.round((groupSeconds[group] ?? 0) + (Date.now() - groupStarted) / 1000);
+  groupStarted = Date.now();
   const load = os.loadavg()[0]!;
   maxLoad = Math.max(maxLoad, load);
   const now = cpuSnapshot();
@@ -64,18 +69,18 @@ const add = (...done: Row[]): void => {
 const started = Date.now();
 let cpuAtEnd: ReturnType<typeof cpuSnapshot>;
 try {
-  if (wanted('tcp')) add(...(await tcpScenarios(quick, pairs)));
-  if (wanted('ws')) add(await wsGatewayThroughput(quick, pairs));
-  if (wanted('many')) add(...(await manyConnections(quick, pairs)));
-  if (wanted('cold')) add(...(await coldStartRow(quick, pairs)));
-  if (wanted('moleculer')) add(await peerMoleculer(quick, pairs));
-  if (wanted('memory')) add(await memoryThroughput(quick, pairs));
-  if (wanted('fanout')) add(await signalFanout(quick, pairs));
-  if (wanted('bindings')) add(...(await bindingsScale(quick)));
-  if (wanted('nats')) add(...(await natsScenarios(quick, pairs)));
-  if (wanted('nats') && !natsServerMissing()) add(...(await natsGatewayAndPayloads(quick, pairs)), ...(await natsDirectory(quick, pairs)));
-  if (wanted('libqi')) add(...(await libqiScenarios(quick, pairs)));
-  if (wanted('resilience')) add(await slowConsumerIsolation(quick, pairs), await reconnect(quick, pairs));
+  if (wanted('tcp')) add('tcp', ...(await tcpScenarios(quick, pairs)));
+  if (wanted('ws')) add('ws', await wsGatewayThroughput(quick, pairs));
+  if (wanted('many')) add('many', ...(await manyConnections(quick, pairs)));
+  if (wanted('cold')) add('cold', ...(await coldStartRow(quick, pairs)));
+  if (wanted('moleculer')) add('moleculer', await peerMoleculer(quick, pairs));
+  if (wanted('memory')) add('memory', await memoryThroughput(quick, pairs));
+  if (wanted('fanout')) add('fanout', await signalFanout(quick, pairs));
+  if (wanted('bindings')) add('bindings', ...(await bindingsScale(quick)));
+  if (wanted('nats')) add('nats', ...(await natsScenarios(quick, pairs)));
+  if (wanted('nats') && !natsServerMissing()) add('nats', ...(await natsGatewayAndPayloads(quick, pairs)), ...(await natsDirectory(quick, pairs)));
+  if (wanted('libqi')) add('libqi', ...(await libqiScenarios(quick, pairs)));
+  if (wanted('resilience')) add('resilience', await slowConsumerIsolation(quick, pairs), await reconnect(quick, pairs));
 } finally {
   // Before the children go: a child killed but not yet reaped counts for nothing.
   cpuAtEnd = cpuSnapshot();
@@ -93,6 +98,7 @@ console.log(
   `${count('pass')} of ${judged.length} rows with a target pass, ${count('straddles')} straddle, ${count('short')} short` +
     ` (${pairs} pairs per paired row${quick ? '; quick run: indicative only' : ''}); ${seconds.toFixed(0)} s`,
 );
+console.log(`seconds per group: ${Object.entries(groupSeconds).map(([group, s]) => `${group} ${s}`).join(', ')}`);
 const fixed = (load: number[]): string => load.map((l) => l.toFixed(2)).join(' ');
 const cpu = cpuBetween(cpuAtStart, cpuAtEnd);
 const cpuText = cpu ? `; the bench kept ${cpu.benchCores.toFixed(2)} cores busy on average, other processes ${cpu.othersCores.toFixed(2)}` : '';
@@ -118,6 +124,7 @@ const meta = {
   quick,
   pairs,
   seconds: Math.round(seconds),
+  groupSeconds,
   load: { before: loadBefore.map((l) => Number(l.toFixed(2))), after: loadAfter.map((l) => Number(l.toFixed(2))), max1: Number(maxLoad.toFixed(2)), busy },
   usage: cpu ? { benchCores: Number(cpu.benchCores.toFixed(2)), othersCores: Number(cpu.othersCores.toFixed(2)) } : undefined,
 };

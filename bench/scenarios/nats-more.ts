@@ -7,8 +7,7 @@
  *   → nats:// → the echo service process); the baseline is what a user writes with the official services framework
  *   (bench/nats-services-echo.ts): `nc.request(subject, payload)` from this process to a service process made with
  *   `@nats-io/services` (an `echo` endpoint in a queue group) through the same nats-server. 64 B, 1,000 in flight
- *   on both sides, 100,000 calls per measurement (the baseline runs at ~17–30k calls/s: 200,000 would take the row
- *   past a minute). Target ≥ 4.
+ *   on both sides, 50,000 calls per measurement (the baseline runs at ~15–30k calls/s: 2–3 s each). Target ≥ 4.
  * - nats-payload 64 B / 256 KiB / 4 MiB: direct calls over nats:// against the raw pair with the same payload and
  *   window (1,000 / 16 / 4), through a nats-server whose max_payload is 8 MiB so that the raw pair can carry 4 MiB
  *   in one message. Target ≥ 0.5 each.
@@ -56,7 +55,7 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
       const small = Buffer.alloc(64, 7);
       const gatewayPairs = await paired(rate({ call: () => raw.call(small) }, Math.round(200_000 * scale), 1_000), rate({ call: () => echoGateway.call('echo', small) }, Math.round(200_000 * scale), 1_000), pairs);
       rows.push(pairedRow('nats-gateway-throughput', 'calls/s', gatewayPairs, { atLeast: 0.5 }, 'tcp client → gateway → nats:// → service; baseline: the raw NATS pair, same window'));
-      const servicesCalls = Math.round(100_000 * scale);
+      const servicesCalls = Math.round(50_000 * scale);
       const servicesPairs = await paired(rate({ call: () => services.call(small) }, servicesCalls, 1_000), rate({ call: () => echoGateway.call('echo', small) }, servicesCalls, 1_000), pairs);
       rows.push(pairedRow('nats-vs-services-api', 'calls/s', servicesPairs, { atLeast: 4 }, 'tcp client → gateway → nats:// → service; baseline: nc.request to a @nats-io/services endpoint (queue group), same window'));
       for (const [label, size, window, calls] of [
