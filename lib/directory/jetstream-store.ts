@@ -452,11 +452,16 @@ export class JetStreamKvStore implements DirectoryStore {
   }
 
   /**
-   * The bucket's record (a direct get, which any replica may answer, so lookups go on during a leader election),
-   * unless this instance knows a newer revision of the key (its own register or unregister, or its watch): a
-   * replica behind it never makes a lookup older than what this instance wrote or has seen.
+   * A name the watch has delivered is answered from that view, as `list()` is: a lookup is a local read, and goes
+   * on while the bucket has no leader. A name the view lacks may be newer than the watch (registered a moment ago
+   * at another instance), so the bucket is asked (a direct get, which any replica may answer); a replica behind
+   * what this instance wrote or has seen never makes the answer older. A record removed elsewhere can be answered
+   * until its delete is delivered (milliseconds; up to the watch's stall check when a node dies), as a lagging
+   * replica's could: a bind to it fails and the client binds again.
    */
   async lookup(name: string): Promise<ServiceRecord | undefined> {
+    const seen = this.cache.get(name);
+    if (seen) return { id: seen.id, name, endpoints: seen.endpoints };
     const key = keyOf(name);
     let entry;
     try {

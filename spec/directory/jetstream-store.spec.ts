@@ -199,6 +199,27 @@ describe('the directory on JetStream KV', function () {
     }
   });
 
+  it('answers a lookup of a name its watch delivered from that view, even while the NATS server cannot answer', async () => {
+    const sd = await directory();
+    const calc = await createService('calc', { add: (a: number, b: number) => a + b }, { directory: sd.url });
+    try {
+      const api = await (await client(sd.url)).service<DirectoryService>('ServiceDirectory');
+      await eventually(() => names(sd).includes('calc'), 2_000, 'calc in the view');
+      process.kill(server.pid, 'SIGSTOP');
+      try {
+        const started = performance.now();
+        const record = await api.lookup('calc');
+        expect(record).to.include({ id: calc.serviceId, name: 'calc' });
+        // A get would wait for the frozen server (a JetStream request times out after seconds).
+        expect(performance.now() - started).to.be.below(1_000);
+      } finally {
+        process.kill(server.pid, 'SIGCONT');
+      }
+    } finally {
+      await calc.close();
+    }
+  });
+
   it('registers the services of a host again by themselves when it thaws after being reaped (SIGSTOP past its lease, SIGCONT)', async () => {
     const leaseMs = 1_000;
     const sd = await directory(leaseMs);
