@@ -55,6 +55,17 @@ export const MAX_PENDING_LIBQI_CALLS = 100_000;
 const AUTH_STATE_CONTINUE = 2;
 const AUTH_STATE_DONE = 3;
 
+/** For `listenLibqi`: serves each admitted link as a LibqiServedLink of `host`, kept in `links` until it closes. */
+export function serveLinks(host: LibqiServedLinkHost, links: Set<LibqiServedLink>): (link: Link, release: () => void) => void {
+  return (link, release) => {
+    const served = new LibqiServedLink(link, host, () => {
+      links.delete(served);
+      release();
+    });
+    links.add(served);
+  };
+}
+
 export class LibqiServedLink implements BuiltinLink, LibqiCaller {
   codec: CodecOptions = { objectPtrUid: true };
   private nextMessageId = 1;

@@ -26,7 +26,7 @@ import type { LibqiServiceInfo } from './libqi-connection.js';
 import { LibqiLinkAdmission, type LibqiLinkLimits } from './libqi-link-admission.js';
 import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, withCaller, type LibqiCaller } from './libqi-object-table.js';
-import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
+import { serveLinks, type LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
 import type { LibqiAuthenticator } from './libqi-server-auth.js';
 import { LibqiServedObject } from './libqi-served-object.js';
 import { withSignature } from './libqi-signatures.js';
@@ -106,20 +106,7 @@ export class LibqiServiceDirectory implements LibqiServedLinkHost {
     // One set of bounds for all its listeners, as a native host's.
     this.admission = new LibqiLinkAdmission(options);
     for (const endpoint of endpoints) {
-      this.listeners.push(
-        await listenLibqi(
-          endpoint,
-          options.tls,
-          (link, release) => {
-            const served = new LibqiServedLink(link, this, () => {
-              this.links.delete(served);
-              release();
-            });
-            this.links.add(served);
-          },
-          this.admission,
-        ),
-      );
+      this.listeners.push(await listenLibqi(endpoint, options.tls, serveLinks(this, this.links), this.admission));
     }
     this.endpoints = this.listeners.map((l) => l.url);
     // libqi's directory registers itself first, so it is service 1 and listed like any other.

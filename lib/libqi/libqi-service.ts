@@ -31,7 +31,7 @@ import { connectLibqi, type LibqiConnection, type LibqiServiceInfo } from './lib
 import { LibqiLinkAdmission, type LibqiLinkLimits } from './libqi-link-admission.js';
 import { listenLibqi, localMachineId } from './libqi-local.js';
 import { buildLibqiObjectTable, type LibqiSignatureMap } from './libqi-object-table.js';
-import { LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
+import { serveLinks, type LibqiServedLink, type LibqiServedLinkHost } from './libqi-served-link.js';
 import { LibqiServedObject } from './libqi-served-object.js';
 import type { LibqiAuthenticator } from './libqi-server-auth.js';
 import type { LibqiAuthOptions } from './libqi-socket.js';
@@ -129,13 +129,7 @@ export class LibqiService implements LibqiServedLinkHost {
     this.listener = await listenLibqi(
       options.listen ?? 'tcp://127.0.0.1:0',
       options.tls,
-      (link, release) => {
-        const served = new LibqiServedLink(link, this, () => {
-          this.links.delete(served);
-          release();
-        });
-        this.links.add(served);
-      },
+      serveLinks(this, this.links),
       this.admission,
     );
     this.endpoints = options.endpoints ?? [this.listener.url];
