@@ -6,6 +6,7 @@
  * `calls` times in turn, all clients at once, and answers with each call's latency in µs.
  */
 import { connect, type Connection } from './library.js';
+import { answerRuns } from './client-runs.js';
 
 const [gateway, clientCount, sharedCount] = process.argv.slice(2);
 const clients = Number(clientCount);
@@ -26,17 +27,5 @@ for (let i = 0; i < Number(sharedCount); i++) shared.push(await connect(gateway!
 for (let i = 0; i < clients; i++) sets.few.push(await bind(shared[i % shared.length]!));
 
 const payload = Buffer.alloc(64, 7);
-process.on('message', async (message: { run: 'many' | 'few'; calls: number }) => {
-  const latencies: number[] = [];
-  await Promise.all(
-    sets[message.run].map(async (client) => {
-      for (let i = 0; i < message.calls; i++) {
-        const start = process.hrtime.bigint();
-        await client.call('echo', payload);
-        latencies.push(Math.round(Number(process.hrtime.bigint() - start) / 1_000));
-      }
-    }),
-  );
-  process.send!({ latencies });
-});
+answerRuns(sets, (client) => client.call('echo', payload));
 console.log(JSON.stringify({ ready: true, connections: own.length + shared.length }));

@@ -5,6 +5,7 @@
  * many over `shared connections` connections ("few"); the same IPC messages and answers.
  */
 import { rawClient } from './raw-relay.js';
+import { answerRuns } from './client-runs.js';
 
 const [port, clientCount, sharedCount] = process.argv.slice(2);
 const clients = Number(clientCount);
@@ -21,17 +22,5 @@ for (let i = 0; i < Number(sharedCount); i++) shared.push(await rawClient(Number
 for (let i = 0; i < clients; i++) sets.few.push(shared[i % shared.length]!);
 
 const payload = Buffer.alloc(64, 7);
-process.on('message', async (message: { run: 'many' | 'few'; calls: number }) => {
-  const latencies: number[] = [];
-  await Promise.all(
-    sets[message.run].map(async (client) => {
-      for (let i = 0; i < message.calls; i++) {
-        const start = process.hrtime.bigint();
-        await client.call(payload);
-        latencies.push(Math.round(Number(process.hrtime.bigint() - start) / 1_000));
-      }
-    }),
-  );
-  process.send!({ latencies });
-});
+answerRuns(sets, (client) => client.call(payload));
 console.log(JSON.stringify({ ready: true, connections: sets.many.length + shared.length }));
