@@ -7,7 +7,6 @@
 import { expect } from 'chai';
 import {
   BadArgumentsError,
-  CanceledError,
   connect,
   createGateway,
   createService,
@@ -16,7 +15,6 @@ import {
   RemoteError,
   ServiceNotFoundError,
   signal,
-  TimeoutError,
   type Connection,
   type Gateway,
   type Service,
@@ -24,6 +22,7 @@ import {
   type ServiceProxy,
 } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
+import { expectSleepCanceledAtTheZoo } from './zoo-cancel.js';
 import { freePort, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
 
 describe('the Gateway as a bridge to a libqi directory', function () {
@@ -118,19 +117,7 @@ describe('the Gateway as a bridge to a libqi directory', function () {
   });
 
   it('completes sleep, and a canceled sleep is canceled at the service (cancelledCount grows)', async () => {
-    expect(await zoo.call('sleep', 20)).to.equal(undefined);
-    const before = (await zoo.call('cancelledCount')) as number;
-    const abort = new AbortController();
-    setTimeout(() => abort.abort(), 200);
-    const started = Date.now();
-    await rejection(zoo.with({ signal: abort.signal }).call('sleep', 10_000), CanceledError);
-    expect(Date.now() - started).to.be.below(3_000);
-    const deadline = Date.now() + 3_000;
-    while ((await zoo.call('cancelledCount')) !== before + 1) {
-      if (Date.now() > deadline) expect.fail('cancelledCount did not grow by one');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await rejection(zoo.with({ timeout: 100 }).call('sleep', 10_000), TimeoutError);
+    await expectSleepCanceledAtTheZoo(zoo);
   });
 
   it('delivers the four signals of emitAll, each once (in any order, as libqi sends them), and stops after off', async () => {

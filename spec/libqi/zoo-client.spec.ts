@@ -6,9 +6,10 @@
  *   npx mocha --no-config --import=tsx --extension ts spec/libqi/zoo-client.spec.ts
  */
 import { expect } from 'chai';
-import { BadArgumentsError, CanceledError, NoSuchMemberError, RemoteError, TimeoutError } from '../../lib/protocol/errors.js';
+import { BadArgumentsError, NoSuchMemberError, RemoteError } from '../../lib/protocol/errors.js';
 import { connectLibqi, typed, type LibqiConnection, type LibqiServiceProxy } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
+import { expectSleepCanceledAtTheZoo } from './zoo-cancel.js';
 import { freePort, skipWithoutPeer, startPeer, type PeerProcess } from './peer.js';
 
 const P = '(iis)<Point,x,y,name>';
@@ -145,20 +146,8 @@ describe('libqi client against qi_zoo_service', function () {
     expect(error.message).to.contain('zoo: expected failure');
   });
 
-  it('completes sleep(50), and cancels sleep(10000) at the service', async () => {
-    expect(await zoo.call('sleep', 50)).to.equal(undefined);
-    const before = (await zoo.call('cancelledCount')) as number;
-    const abort = new AbortController();
-    const started = Date.now();
-    setTimeout(() => abort.abort(), 200);
-    await rejection(zoo.with({ signal: abort.signal }).call('sleep', 10_000), CanceledError);
-    expect(Date.now() - started).to.be.below(3_000);
-    const deadline = Date.now() + 2_000;
-    while ((await zoo.call('cancelledCount')) !== before + 1) {
-      if (Date.now() > deadline) expect.fail('cancelledCount did not grow by one');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await rejection(zoo.with({ timeout: 100 }).call('sleep', 10_000), TimeoutError);
+  it('completes sleep, cancels it at the service (cancelledCount grows), times it out', async () => {
+    await expectSleepCanceledAtTheZoo(zoo);
   });
 
   it('calls an object a method returned (makeGreeter → o → greet), and terminates it on close', async () => {
