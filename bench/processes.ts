@@ -21,8 +21,10 @@ export async function startScript<T = Record<string, string>>(script: string, ..
  */
 export async function startWorker<T = Record<string, string>>(script: string, ...args: string[]): Promise<{ ready: T; child: ChildProcess }> {
   // BENCH_CPU_PROF_DIR=dir profiles every child process (node --cpu-prof); bench/tools/profile-summary.mjs reads them.
+  // BENCH_CPU_PROF_INTERVAL=µs samples more often than node's default 1,000 µs.
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const interval = process.env.BENCH_CPU_PROF_INTERVAL;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   children.push(child);
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];

@@ -9,6 +9,8 @@ export const HEADER_SIZE = 28;
 export const PROTOCOL_VERSION = 1;
 /** Magic bytes `42 DE AD 42`, as libqi. */
 export const MAGIC = Uint8Array.of(0x42, 0xde, 0xad, 0x42);
+/** The magic as `readU32` reads it (little-endian): one comparison per header instead of four. */
+const MAGIC_U32 = 0x42adde42;
 /** Default maximum body size: 16 MiB. */
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024;
 
@@ -25,10 +27,6 @@ export const MessageType = {
   Progress: 9,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
-
-const TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(MessageType).map(([name, value]) => [value, name]),
-);
 
 /**
  * Flag bit 0 of a version-1 Call: the caller asks for Progress frames. Set only towards a peer whose Capability
@@ -128,24 +126,28 @@ export function startFrame(type: MessageType, channel: number, id: number, objec
 const SLAB_SIZE = 64 * 1024;
 /** Larger frames get a buffer of their own, so one long-lived big frame cannot pin a slab for small ones. */
 const LARGEST_SLAB_FRAME = 8 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
+/** The slab frames are being cut from (a view is made from its ArrayBuffer: cheaper than `subarray`). */
+let slab = new ArrayBuffer(0);
+/** Bytes of `slab` handed out; starts full, so the first frame makes the first slab. */
+let slabUsed = SLAB_SIZE;
 
 /** A zero-copy home for one frame of `size` bytes. */
 export function allocateFrame(size: number): Uint8Array {
   if (size > LARGEST_SLAB_FRAME) return new Uint8Array(size);
-  if (slab.length - slabUsed < size) {
-    slab = new Uint8Array(SLAB_SIZE);
+  if (SLAB_SIZE - slabUsed < size) {
+    slab = new ArrayBuffer(SLAB_SIZE);
     slabUsed = 0;
   }
-  const frame = slab.subarray(slabUsed, slabUsed + size);
+  const frame = new Uint8Array(slab, slabUsed, size);
   slabUsed += size;
   return frame;
 }
 
 /**
  * Merges runs of frames that lie back to back in one ArrayBuffer (frames built in a row from one slab, or forwarded
- * whole from one read) into single views, so that writing a tick's frames usually needs no copy at all.
+ * whole from one read) into single views, so that writing a tick's large frames needs no copy. It reads each
+ * frame's `buffer` and `byteOffset`, which cost 10–20 ns apiece on Node 20 (a frame's `length` costs 1): for small
+ * frames, copying them all (`gatherFrames`) is cheaper than finding out which are adjacent.
  */
 export function joinAdjacent(frames: Uint8Array[]): Uint8Array[] {
   const runs: Uint8Array[] = [];
@@ -164,6 +166,28 @@ export function joinAdjacent(frames: Uint8Array[]): Uint8Array[] {
     end = frame.byteOffset + frame.byteLength;
   }
   return runs;
+}
+
+/**
+ * Frames of this average size or less are copied into one buffer to be written; larger ones are joined where
+ * adjacent and copied only where not. Copying a small frame costs ~25 ns (one `set`); finding whether it is
+ * adjacent costs ~45 ns; at 1 KiB the copy's bytes (~0.1 ns each) make up the difference.
+ */
+const GATHER_AVERAGE_FRAME = 1024;
+
+/** A tick's frames, `bytes` long in all, as one buffer to write (the one frame itself when there is one). */
+export function gatherFrames(frames: Uint8Array[], bytes: number): Uint8Array {
+  if (frames.length === 1) return frames[0]!;
+  const parts = bytes <= frames.length * GATHER_AVERAGE_FRAME ? frames : joinAdjacent(frames);
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(bytes);
+  let offset = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 export const frameId = (frame: Uint8Array): number => readU32(frame, ID);
@@ -209,19 +233,17 @@ const LIBQI_FLAGS = 0x03;
  * the link speaks: PROTOCOL_VERSION (CBOR bodies) or LIBQI_PROTOCOL_VERSION.
  */
 export function checkHeader(bytes: Uint8Array, offset: number, maxBodySize: number, version: number = PROTOCOL_VERSION): number {
-  for (let i = 0; i < 4; i++) {
-    if (bytes[offset + i] !== MAGIC[i]) {
-      const got = Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-      throw new ProtocolError(`bad magic: expected 42 de ad 42, got ${got}`);
-    }
+  if (readU32(bytes, offset) !== MAGIC_U32) {
+    const got = Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new ProtocolError(`bad magic: expected 42 de ad 42, got ${got}`);
   }
   const got = bytes[offset + VERSION]! | (bytes[offset + VERSION + 1]! << 8);
   if (got !== version) {
     throw new ProtocolError(`unsupported protocol version ${got} (this link speaks version ${version})`);
   }
   const type = bytes[offset + TYPE]!;
-  // Progress is version 1's own: libqi defines types 1–8.
-  if (TYPE_NAMES[type] === undefined || (type === MessageType.Progress && version !== PROTOCOL_VERSION)) {
+  // Types are 1–9, Progress (9) being version 1's own: libqi defines types 1–8.
+  if (type < MessageType.Call || type > MessageType.Progress || (type === MessageType.Progress && version !== PROTOCOL_VERSION)) {
     throw new ProtocolError(`unknown message type ${type}`);
   }
   const flags = bytes[offset + FLAGS]!;

@@ -86,8 +86,8 @@ export abstract class BaseLink implements Link {
   abstract pause(): void;
   abstract resume(): void;
 
-  /** Writes a batch of frames, in order. Called at most once per tick. */
-  protected abstract writeFrames(frames: Uint8Array[]): void;
+  /** Writes a batch of frames, `bytes` long in all, in order. Called at most once per tick. */
+  protected abstract writeFrames(frames: Uint8Array[], bytes: number): void;
   /** Releases the underlying socket; queued frames were already handed to `writeFrames`. */
   protected abstract closeTransport(reason: QiError): void;
 
@@ -135,9 +135,10 @@ export abstract class BaseLink implements Link {
     this.flushScheduled = false;
     if (this.outbox.length === 0 || this.isClosed) return;
     const frames = this.outbox;
+    const bytes = this.queuedBytes;
     this.outbox = [];
     this.queuedBytes = 0;
-    this.writeFrames(frames);
+    this.writeFrames(frames, bytes);
     if (this.maxBufferedBytes !== Infinity) this.room = this.maxBufferedBytes - this.backlog();
     // Congested only by what was queued, and the transport took it all at once: no drain event will come.
     if (this.drainHandlers.length > 0 && !this.congested) this.drained();

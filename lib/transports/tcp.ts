@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { ClosedError, ConnectionLostError, ProtocolError, type QiError } from '../protocol/errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
-import { joinAdjacent } from '../protocol/header.js';
+import { gatherFrames } from '../protocol/header.js';
 import { BaseLink } from './base-link.js';
 import { PollPhaseFlush } from './poll-phase-flush.js';
 import { formatHost, serveSockets, whenConnected } from './sockets.js';
@@ -76,10 +76,9 @@ export class TcpLink extends BaseLink {
     return this.socket.writableLength;
   }
 
-  protected writeFrames(frames: Uint8Array[]): void {
+  protected writeFrames(frames: Uint8Array[], bytes: number): void {
     if (this.socket.destroyed) return;
-    const runs = frames.length === 1 ? frames : joinAdjacent(frames);
-    this.socket.write(runs.length === 1 ? runs[0]! : Buffer.concat(runs));
+    this.socket.write(gatherFrames(frames, bytes));
   }
 
   protected closeTransport(reason: QiError): void {

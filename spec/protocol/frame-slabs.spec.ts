@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { allocateFrame, encodeFrame, frameBody, joinAdjacent, MessageType, readHeader } from '../../lib/protocol/header.js';
+import { allocateFrame, encodeFrame, frameBody, gatherFrames, joinAdjacent, MessageType, readHeader } from '../../lib/protocol/header.js';
 
 describe('frame slabs and adjacent writes', () => {
   it('gives each frame its own bytes: writing one never changes another', () => {
@@ -29,6 +29,26 @@ describe('frame slabs and adjacent writes', () => {
       [...chunk.subarray(30, 35)],
     ]);
     expect(runs[1]).to.equal(other); // a lone frame is passed on as it is
+  });
+
+  it('gathers a tick of small frames into one buffer, in order, whether adjacent or not', () => {
+    const chunk = Uint8Array.from({ length: 40 }, (_, i) => i);
+    const other = Uint8Array.from({ length: 10 }, (_, i) => 100 + i);
+    const parts = [chunk.subarray(0, 10), other, chunk.subarray(30, 40), chunk.subarray(10, 30)];
+    const gathered = gatherFrames(parts, 50);
+    expect([...gathered]).to.deep.equal(parts.flatMap((p) => [...p]));
+    expect(gathered.buffer).to.not.equal(chunk.buffer); // a copy: the chunk is not written to
+    expect(gatherFrames([other], 10)).to.equal(other); // one frame is written as it is
+  });
+
+  it('writes large adjacent frames as the view they make together, without a copy', () => {
+    const chunk = new Uint8Array(3 * 4096);
+    const frames = [chunk.subarray(0, 4096), chunk.subarray(4096, 8192), chunk.subarray(8192)];
+    const gathered = gatherFrames(frames, chunk.length);
+    expect(gathered.buffer).to.equal(chunk.buffer);
+    expect(gathered.length).to.equal(chunk.length);
+    const apart = [chunk.subarray(8192), chunk.subarray(0, 4096)];
+    expect([...gatherFrames(apart, 8192)]).to.deep.equal([...apart[0]!, ...apart[1]!]);
   });
 
   it('gives large frames a buffer of their own', () => {

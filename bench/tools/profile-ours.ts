@@ -1,0 +1,34 @@
+/**
+ * Profiles the tcp-gateway-throughput workload (64-byte echoes, 1,000 in flight) in all three processes: the
+ * client here, the gateway and the service as children, each with `--cpu-prof` at a 50 µs interval. Read the
+ * profiles with bench/tools/profile-summary.mjs. `npx tsx bench/tools/profile-ours.ts DIR [calls]`
+ */
+import { connect } from '../library.js';
+import { throughput } from '../measure.js';
+import { startWorker, stopChild } from '../processes.js';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+
+const dir = process.argv[2] ?? '/tmp/prof';
+const total = Number(process.argv[3] ?? 1_000_000);
+process.env.BENCH_CPU_PROF_DIR = dir;
+process.env.BENCH_CPU_PROF_INTERVAL = '50';
+const service = await startWorker<{ directory: string; service: string }>('bench/role.ts', 'service');
+const gateway = await startWorker<{ gateway: string }>('bench/role.ts', 'gateway', service.ready.directory);
+const connection = await connect(gateway.ready.gateway);
+const client = await connection.service('echo');
+const small = Buffer.alloc(64, 7);
+const caller = { call: () => client.call('echo', small) };
+await throughput(caller, 50_000, 1_000, 0);
+const inspector = new Session();
+inspector.connect();
+await inspector.post('Profiler.enable');
+await inspector.post('Profiler.setSamplingInterval', { interval: 50 });
+await inspector.post('Profiler.start');
+const rate = await throughput(caller, total, 1_000, 0);
+const { profile } = await inspector.post('Profiler.stop');
+writeFileSync(`${dir}/client.cpuprofile`, JSON.stringify(profile));
+console.log(`${Math.round(rate)} calls/s`);
+await connection.close();
+await stopChild(gateway.child);
+await stopChild(service.child);
