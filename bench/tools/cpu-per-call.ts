@@ -2,7 +2,7 @@
  * Where the CPU of a forwarded call goes, per process, and the read/write system calls per thousand calls: client → gateway → service against the raw relay's
  * client → relay → echo, 64-byte echoes with 1,000 in flight (the tcp-gateway-throughput row's workload). CPU time
  * per call hardly depends on what else the machine runs, so this tells which process to profile even when the
- * machine is too busy for the bench's ratios. `npx tsx bench/tools/cpu-per-call.ts [calls] [rounds]`
+ * machine is too busy for the bench's ratios. `npx tsx bench/tools/cpu-per-call.ts [calls] [rounds] [in flight]`
  */
 import { readFileSync } from 'node:fs';
 import { connect } from '../library.js';
@@ -12,6 +12,8 @@ import { rawClient } from '../raw-relay.js';
 
 const TICKS_PER_SECOND = 100;
 const total = Number(process.argv[2] ?? 200_000);
+/** Calls in flight: 1,000 as the throughput rows, 1 for what a latency row's call costs. */
+const window = Number(process.argv[4] ?? 1_000);
 
 /** User and system CPU time so far, in clock ticks (/proc/PID/stat). */
 function ticks(pid: number | 'self'): { user: number; system: number } {
@@ -27,9 +29,9 @@ function syscalls(pid: number | 'self'): number {
 }
 
 async function measure(label: string, caller: Caller, pids: Record<string, number | 'self'>): Promise<void> {
-  await throughput(caller, 20_000, 1_000, 0);
+  await throughput(caller, 20_000, window, 0);
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, { cpu: ticks(pid), io: syscalls(pid) }]));
-  const rate = await throughput(caller, total, 1_000, 0);
+  const rate = await throughput(caller, total, window, 0);
   let totalTicks = 0;
   const cells = Object.entries(pids).map(([name, pid]) => {
     const now = ticks(pid);

@@ -20,8 +20,9 @@ const MAX_ELEMENTS = 23;
 
 /** The encoded size of `value` if it is a byte string or a short array of them, otherwise -1 (use cbor-x). */
 export function byteStringBodySize(value: unknown): number {
-  if (isByteString(value)) return headSize(value.length) + value.length;
-  if (!Array.isArray(value) || value.length > MAX_ELEMENTS) return -1;
+  // Arrays first: then `isByteString` reads `constructor` from byte strings only (and stays one map's fast load).
+  if (!Array.isArray(value)) return isByteString(value) ? headSize(value.length) + value.length : -1;
+  if (value.length > MAX_ELEMENTS) return -1;
   let size = 1;
   for (let i = 0; i < value.length; i++) {
     const element: unknown = value[i];

@@ -58,12 +58,28 @@ describe('CallTable', () => {
     expect(await longLived.result).to.equal('late');
   });
 
-  it('starts again small as soon as a large table empties: an idle link keeps no room for its last burst', () => {
+  it('starts again small once a large table stays empty: an idle link keeps no room for its last burst', async () => {
     const table = new CallTable(100_000);
     const calls = Array.from({ length: 10_000 }, () => table.open(1));
     expect(internals(table).slots.length).to.be.at.least(20_000);
     for (const call of calls) table.take(call.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
     expect(internals(table).slots.length).to.equal(16);
+  });
+
+  it('does not regrow from 16 slots every round when a window of 1,000 calls empties it at once each round', async () => {
+    const table = new CallTable(100_000);
+    const resize = sinon.spy(table as unknown as { resize(length: number): void }, 'resize');
+    for (let round = 0; round < 50; round++) {
+      const window = Array.from({ length: 1_000 }, () => table.open(1));
+      for (const call of window) table.take(call.id, 1);
+      // The callers send their next calls in a later job of the same turn, as answered promises' reactions do.
+      await Promise.resolve();
+    }
+    // Growing from 16 to 2,048 slots takes 7 doublings, and then it keeps that size.
+    expect(resize.callCount).to.equal(7);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(internals(table).slots.length, 'idle now: back to the smallest table').to.equal(16);
   });
 
   it('halves after a burst while calls go on at a lower level', () => {
