@@ -1,6 +1,6 @@
 /**
  * `npm run bench` runs every scenario; `npm run bench -- --quick` is a short smoke run (CI runs it);
- * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats|libqi|resilience` runs one group. Every figure is compared with a baseline
+ * `npm run bench -- --only tcp|ws|many|cold|moleculer|memory|fanout|bindings|nats|libqi|resilience` runs one group (or several, comma-separated: `--only tcp,memory`). Every figure is compared with a baseline
  * measured in the same run, in alternating pairs on the same topology, because these machines are shared and noisy.
  * Prints a table, writes bench/results/latest.json and bench/results/latest.svg. See bench/README.md.
  */
@@ -26,7 +26,7 @@ import { wsGatewayThroughput } from './scenarios/ws.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = values.quick;
-const wanted = (group: string): boolean => values.only === undefined || values.only === group;
+const wanted = (group: string): boolean => values.only === undefined || values.only.split(',').includes(group);
 /** Pairs per paired row, after the warm-up pair: at least 5 for a full run; the quick run is a smoke test. */
 const pairs = quick ? 3 : 5;
 

@@ -26,7 +26,7 @@ export async function memoryThroughput(quick: boolean, pairs: number): Promise<R
   try {
     const echo = await connection.service('memecho');
     const payload = Buffer.alloc(64, 7);
-    const total = quick ? 20_000 : 200_000;
+    const total = quick ? 20_000 : 400_000;
     const result = await paired(
       () => throughput(raw(baseline.viaRelay, payload), total, 1_000, 2_000),
       () => throughput({ call: () => echo.call('echo', payload) }, total, 1_000, 2_000),

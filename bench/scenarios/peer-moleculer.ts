@@ -48,7 +48,7 @@ export async function peerMoleculer(quick: boolean, pairs: number): Promise<Row>
       () => throughput(ours, total, window, window * 2),
       pairs,
     );
-    return pairedRow('peer-moleculer', 'calls/s', result, { atLeast: 6 }, 'baseline: Moleculer 0.15 TCP, JSON, 64-char string');
+    return pairedRow('peer-moleculer', 'calls/s', result, { atLeast: 10 }, 'baseline: Moleculer 0.15 TCP, JSON, 64-char string');
   } finally {
     await broker.stop();
     await viaGateway.close();
