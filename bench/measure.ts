@@ -141,6 +141,8 @@ export interface Row {
   ratio?: number;
   /** A paired row's min–max of the per-pair ratios, and how many pairs. */
   spread?: { min: number; max: number; pairs: number };
+  /** A paired row's pairs in the order measured (in latest.json only): which side swung when the spread is wide. */
+  samples?: Array<{ baseline: number; ours: number }>;
   /** What the ratio must be, e.g. '>= 0.5' or '<= 1.3'; absent when the row is reported without a target. */
   target?: string;
   /**
@@ -199,6 +201,7 @@ export function pairedRow(scenario: string, unit: string, pairs: Pairs, target: 
     baseline: pairs.baseline,
     ratio: pairs.ratio,
     spread: { ...spread, pairs: pairs.samples.length },
+    samples: pairs.samples.map(({ baseline, ours }) => ({ baseline, ours })),
     ...(target ? { target: targetText(target), verdict: verdict(pairs.ratio, target, spread) } : {}),
     ...(note ? { note } : {}),
   };
