@@ -64,15 +64,16 @@ export interface Pairs {
   /** Median of each side's figures. */
   ours: number;
   baseline: number;
-  /** Every pair, in order (the warm-up pair left out). */
+  /** Every pair, in order (the warm-up pairs left out). */
   samples: Array<{ baseline: number; ours: number; ratio: number }>;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /**
- * Measures baseline and ours in turn on the same, already running topology: one warm-up pair (discarded: the JIT
- * of both sides, the sockets' buffers, the children's heaps), then `pairs` pairs A B A B …. Each pair gives a ratio
+ * Measures baseline and ours in turn on the same, already running topology: `warmupPairs` warm-up pairs (one by
+ * default; discarded: the JIT of both sides, the sockets' buffers, the children's heaps), then `pairs` pairs
+ * A B A B …. Each pair gives a ratio
  * ours / baseline; the row reports the median ratio and its min–max, so one lucky or unlucky run decides nothing.
  * Before each measurement the bench process collects its garbage (with --expose-gc), so that one side's garbage is
  * not collected on the other side's clock.
@@ -80,11 +81,18 @@ const gc = (globalThis as { gc?: () => void }).gc;
  * `pairedBy` is the general form, for measurements that give several figures at once (latency's p50 and p99):
  * each figure gets its own ratios, from the same runs.
  */
-export async function pairedBy<K extends string>(baseline: () => Promise<Record<K, number>>, ours: () => Promise<Record<K, number>>, pairs: number): Promise<Record<K, Pairs>> {
-  gc?.();
-  await baseline();
-  gc?.();
-  await ours();
+export async function pairedBy<K extends string>(
+  baseline: () => Promise<Record<K, number>>,
+  ours: () => Promise<Record<K, number>>,
+  pairs: number,
+  warmupPairs = 1,
+): Promise<Record<K, Pairs>> {
+  for (let i = 0; i < warmupPairs; i++) {
+    gc?.();
+    await baseline();
+    gc?.();
+    await ours();
+  }
   const runs: Array<{ baseline: Record<K, number>; ours: Record<K, number> }> = [];
   for (let i = 0; i < pairs; i++) {
     gc?.();
@@ -99,11 +107,12 @@ export async function pairedBy<K extends string>(baseline: () => Promise<Record<
 }
 
 /** `pairedBy` for a measurement that gives one figure. */
-export async function paired(baseline: () => Promise<number>, ours: () => Promise<number>, pairs: number): Promise<Pairs> {
+export async function paired(baseline: () => Promise<number>, ours: () => Promise<number>, pairs: number, warmupPairs = 1): Promise<Pairs> {
   const { value } = await pairedBy(
     async () => ({ value: await baseline() }),
     async () => ({ value: await ours() }),
     pairs,
+    warmupPairs,
   );
   return value;
 }
