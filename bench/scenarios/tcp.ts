@@ -71,9 +71,8 @@ export async function tcpScenarios(quick: boolean, pairs: number): Promise<Row[]
       // 100,000 small calls take ~0.3 s: 20,000 took 70 ms, short enough for one scheduler hiccup to swing a pair.
       [64, 100_000, 1_000],
       [4 << 10, 10_000, 256],
-      // The large sizes take a second or more per measurement with these counts, and have a wide margin.
-      [256 << 10, 600, 16],
-      [4 << 20, 60, 4],
+      [256 << 10, 1_000, 16],
+      [4 << 20, 100, 4],
     ] as const) {
       const payload = Buffer.alloc(size, 1);
       const n = Math.max(window * 2, Math.round(calls * scale));
