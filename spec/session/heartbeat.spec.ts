@@ -1,7 +1,7 @@
 /**
  * Heartbeats on a fake clock (only setInterval is faked, so frames still flow on the real event loop): a silent
  * peer is pinged, then its link closes with ConnectionLost once its misses run out; any frame from it counts as
- * alive; in-process links have no heartbeat.
+ * alive; a beat that comes late (this process stalled) judges nothing; in-process links have no heartbeat.
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -42,6 +42,36 @@ describe('heartbeats', () => {
     expect(reasons[0]).to.be.instanceOf(ConnectionLostError);
     expect((reasons[0] as Error).message).to.contain('heartbeat');
     expect(session.calls.size, 'the pings pending were failed too').to.equal(0);
+  });
+
+  it('judge nothing at a beat that comes late (this process stalled); a process late at every beat still drops a silent peer', async () => {
+    clock.restore();
+    // A stall is a jump of the clock: Node runs an interval that was due once, late, as `jump` does.
+    clock = sinon.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    const { session, peer, received } = await fakeSession('initiator', { heartbeat: { intervalMs: 1_000, maxMissed: 1 } });
+    clock.tick(1_000);
+    await settle();
+    expect(pings(received), 'a silent interval: pinged').to.have.length(1);
+    // Stalled for 2.5 s right after the ping: the first beat after it runs before the event loop reads the answer.
+    clock.jump(2_500);
+    await settle();
+    expect(session.isOpen, 'the late beat did not take the stall for the peer\'s silence').to.equal(true);
+    peer.send(encodeMessage({ type: MessageType.Event, channel: 77, id: 0, object: 1, action: 100 }, [1]));
+    await settle();
+    clock.tick(1_000);
+    await settle();
+    expect(session.isOpen, 'the peer had answered').to.equal(true);
+    // A process that is late at every beat still drops a peer that is silent: only one beat in a row is passed
+    // over, so every other beat judges (here: passed over, ping, passed over, close).
+    for (let beat = 1; beat <= 3; beat++) {
+      clock.jump(2_500);
+      await settle();
+    }
+    expect(session.isOpen).to.equal(true);
+    expect(pings(received), 'the judged late beat pinged').to.have.length(2);
+    clock.jump(2_500);
+    await settle();
+    expect(session.isClosed, 'silent through two judged beats').to.equal(true);
   });
 
   it('count any frame from the peer as alive, answered pings or not', async () => {
