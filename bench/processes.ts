@@ -54,6 +54,20 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
+/** How many children have been started so far: `stopStartedSince` stops the ones started after this mark. */
+export function childMark(): number {
+  return children.length;
+}
+
+/**
+ * Stops the children started since `mark`, newest first. A scenario on a server of its own (nats-server) stops its
+ * processes before the server: left running, they kept reconnecting to its port, and a later scenario's server
+ * could be given that port, where they registered and answered on the same subjects as its own processes.
+ */
+export async function stopStartedSince(mark: number): Promise<void> {
+  for (const child of children.slice(mark).reverse()) await stopChild(child);
+}
+
 export function stopAll(): void {
   for (const child of children.splice(0)) child.kill();
 }

@@ -26,7 +26,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { connect } from '../library.js';
 import type { DirectoryService } from '../../lib/index.js';
 import { latency, median, paired, pairedBy, pairedRow, throughput, type Caller, type Row } from '../measure.js';
-import { startRole } from '../processes.js';
+import { childMark, startRole, stopStartedSince } from '../processes.js';
 import { rawNatsClient } from '../raw-nats-pair.js';
 import { servicesClient } from '../nats-services-echo.js';
 import { startNatsServer } from '../../spec/nats-server.js';
@@ -40,6 +40,7 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
   const server = await startNatsServer({ args: ['-c', config] });
   const natsServer = `127.0.0.1:${server.port}`;
   const rows: Row[] = [];
+  const mark = childMark();
   try {
     await startRole('raw-nats-echo', natsServer);
     await startRole('services-echo', natsServer);
@@ -80,6 +81,7 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
       await services.close();
     }
   } finally {
+    await stopStartedSince(mark);
     await server.stop();
   }
   return rows;
@@ -88,6 +90,7 @@ export async function natsGatewayAndPayloads(quick: boolean, pairs: number): Pro
 export async function natsDirectory(quick: boolean, pairs: number): Promise<Row[]> {
   const server = await startNatsServer({ jetstream: true });
   const rows: Row[] = [];
+  const mark = childMark();
   try {
     const a = await startRole<{ directory: string }>('directory-kv', server.url);
     const b = await startRole<{ directory: string }>('directory-kv', server.url);
@@ -154,6 +157,7 @@ export async function natsDirectory(quick: boolean, pairs: number): Promise<Row[
       await nc.close();
     }
   } finally {
+    await stopStartedSince(mark);
     await server.stop();
   }
   return rows;

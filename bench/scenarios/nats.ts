@@ -6,7 +6,7 @@
  */
 import { connect } from '../library.js';
 import { latency, paired, pairedBy, pairedRow, throughput, type Caller, type Row } from '../measure.js';
-import { startRole } from '../processes.js';
+import { childMark, startRole, stopStartedSince } from '../processes.js';
 import { rawNatsClient } from '../raw-nats-pair.js';
 // The specs' helper: it starts nats-server on a free port and kills it by PID (its mocha hook is inert here).
 import { natsServerMissing, startNatsServer } from '../../spec/nats-server.js';
@@ -21,6 +21,7 @@ export async function natsScenarios(quick: boolean, pairs: number): Promise<Row[
   const small = Buffer.alloc(64, 7);
   const server = await startNatsServer();
   const natsServer = `127.0.0.1:${server.port}`;
+  const mark = childMark();
   try {
     await startRole('raw-nats-echo', natsServer);
     const baseline = await rawNatsClient(natsServer);
@@ -45,6 +46,7 @@ export async function natsScenarios(quick: boolean, pairs: number): Promise<Row[
       await baseline.close();
     }
   } finally {
+    await stopStartedSince(mark);
     await server.stop();
   }
 }
