@@ -35,6 +35,15 @@ export function natsServerMissing(): string | undefined {
 }
 
 
+/** Skips the running mocha suite or test (`this` of a hook or test), saying why, when nats-server is not installed. */
+export function skipWithoutNatsServer(context: Mocha.Context): void {
+  const missing = natsServerMissing();
+  if (missing) {
+    console.log(`      (${missing})`);
+    context.skip();
+  }
+}
+
 export async function startNatsServer(options: { jetstream?: boolean; args?: string[] } = {}): Promise<NatsServer> {
   const command = natsServerCommand();
   if (!command) throw new Error(natsServerMissing());

@@ -13,7 +13,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type Connection, type DirectoryService } from '../../lib/index.js';
 import { QiError } from '../../lib/protocol/errors.js';
 import { eventually } from '../helpers.js';
-import { natsServerMissing } from '../nats-server.js';
+import { skipWithoutNatsServer } from '../nats-server.js';
 import { startHost, startNatsCluster, type ClusterHost, type NatsCluster } from '../../examples/cluster.js';
 
 interface Echo {
@@ -42,11 +42,7 @@ describe('three hosts on a three-node NATS cluster', function () {
   let child: ChildProcess | undefined;
 
   before(async function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
     cluster = await startNatsCluster(3);
     for (let i = 0; i < 3; i++) hosts.push(await startHost(cluster, `cl-host${i}`, i));
     for (const [i, host] of hosts.entries()) await host.addService(`echo${i}`, { echo: (x: unknown) => x });

@@ -20,7 +20,7 @@ import {
 } from '../../lib/index.js';
 import { QiError } from '../../lib/protocol/errors.js';
 import { eventually, rejection } from '../helpers.js';
-import { natsServerMissing, startNatsServer, type NatsServer } from '../nats-server.js';
+import { startNatsServer, type NatsServer, skipWithoutNatsServer } from '../nats-server.js';
 
 interface Calc {
   add(a: number, b: number): number;
@@ -40,11 +40,7 @@ describe('hosts sharing a directory over NATS', function () {
   };
 
   before(async function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
     server = await startNatsServer({ jetstream: true });
   });
   afterEach(async () => {

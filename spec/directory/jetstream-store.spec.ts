@@ -23,7 +23,7 @@ import {
   type ServiceDirectory,
 } from '../../lib/index.js';
 import { eventually, rejection } from '../helpers.js';
-import { natsServerMissing, startNatsServer, type NatsServer } from '../nats-server.js';
+import { startNatsServer, type NatsServer, skipWithoutNatsServer } from '../nats-server.js';
 
 /** Milliseconds until `condition` holds, polled every 10 ms; fails after `ms`. */
 async function timeUntil(condition: () => boolean, ms: number, what: string): Promise<number> {
@@ -53,11 +53,7 @@ describe('the directory on JetStream KV', function () {
   };
 
   before(async function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
     server = await startNatsServer({ jetstream: true });
   });
   afterEach(async () => {

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { natsServerMissing, startNatsServer } from '../nats-server.js';
+import { startNatsServer, skipWithoutNatsServer } from '../nats-server.js';
 import { freePort as freeLoopbackPort, peerPresent, startPeer, type PeerProcess } from '../libqi/peer.js';
 import { PEER_KIT } from '../libqi/captures.js';
 import { connectLibqi, createLibqiService } from '../../lib/index.js';
@@ -88,11 +88,7 @@ describe('README', function () {
   });
 
   it('runs its nats:// snippet against a nats-server of its own (skipped without nats-server)', async function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
     const server = await startNatsServer();
     try {
       expect(await run(snippetAfter('### More than one machine'), { '4222': String(server.port) })).to.deep.equal(['42']);
@@ -102,11 +98,7 @@ describe('README', function () {
   });
 
   it('runs its directory-per-host snippet against a nats-server with JetStream (skipped without nats-server)', async function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
     const server = await startNatsServer({ jetstream: true });
     try {
       expect(await run(snippetAfter('**One directory and one gateway per host'), { '4222': String(server.port) })).to.deep.equal(['42']);

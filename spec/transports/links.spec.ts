@@ -14,7 +14,7 @@ import { TransportRegistry } from '../../lib/transports/registry.js';
 import { TcpTransport } from '../../lib/transports/tcp.js';
 import { WebSocketTransport } from '../../lib/transports/websocket.js';
 import { NatsTransport } from '../../lib/transports/nats.js';
-import { natsServerMissing, sharedNatsServer, type NatsServer } from '../nats-server.js';
+import { sharedNatsServer, type NatsServer, skipWithoutNatsServer } from '../nats-server.js';
 import type { Link, Listener, ListenOptions, Transport } from '../../lib/transports/transport.js';
 import { eventually } from '../helpers.js';
 
@@ -57,11 +57,7 @@ for (const { name, make, url } of TRANSPORTS) {
     let p: Pair;
     if (name === 'nats') {
       before(async function () {
-        const missing = natsServerMissing();
-        if (missing) {
-          console.log(`      (${missing})`);
-          this.skip();
-        }
+        skipWithoutNatsServer(this);
         nats = await sharedNatsServer();
       });
     }

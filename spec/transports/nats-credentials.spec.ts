@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { connect, createService, createServiceDirectory, defaultTransports, DirectoryUnavailableError, jetStreamDirectory, NatsTransport, type Connection, type Service, type TransportRegistry } from '../../lib/index.js';
 import { TransportError } from '../../lib/protocol/errors.js';
 import { rejection } from '../helpers.js';
-import { natsServerMissing, startNatsServer, type NatsServer } from '../nats-server.js';
+import { startNatsServer, type NatsServer, skipWithoutNatsServer } from '../nats-server.js';
 
 interface Echo {
   echo(x: unknown): unknown;
@@ -19,11 +19,7 @@ describe('nats:// with credentials', function () {
   const closing: Array<{ close(): Promise<void> }> = [];
 
   before(function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
   });
   afterEach(async () => {
     for (const thing of closing.splice(0).reverse()) await thing.close();

@@ -19,7 +19,7 @@ import { NatsTransport } from '../../lib/transports/nats.js';
 import type { Link, Listener } from '../../lib/transports/transport.js';
 import { eventually, rejection } from '../helpers.js';
 import { within } from '../e2e/topology.js';
-import { natsServerMissing, startNatsServer, type NatsServer } from '../nats-server.js';
+import { startNatsServer, type NatsServer, skipWithoutNatsServer } from '../nats-server.js';
 
 const frame = (id: number, size = 4): Uint8Array =>
   encodeFrame({ id, type: MessageType.Post, channel: 1, object: 1, action: 100 }, new Uint8Array(size).fill(id & 0xff));
@@ -58,11 +58,7 @@ describe('nats:// links', function () {
   };
 
   before(function () {
-    const missing = natsServerMissing();
-    if (missing) {
-      console.log(`      (${missing})`);
-      this.skip();
-    }
+    skipWithoutNatsServer(this);
   });
   afterEach(async () => {
     for (const link of links.splice(0)) link.close();
