@@ -4,8 +4,8 @@
  * own namespace of names; `defaultTransports()` shares one per process.
  */
 import { ClosedError, ConnectionLostError, type QiError } from '../protocol/errors.js';
-import { nextTick } from '../next-tick.js';
 import { BaseLink } from './base-link.js';
+import { scheduleInProcessFlush } from './chain-budget.js';
 import { InProcessEndpoints } from './in-process-endpoints.js';
 import type { ConnectOptions, Link, LinkOptions, Listener, ListenOptions, Transport } from './transport.js';
 import { nanoid } from 'nanoid';
@@ -51,6 +51,11 @@ class MemoryLink extends BaseLink {
     this.lost(new ConnectionLostError(`memory link to ${this.remote} closed by peer`));
   }
 
+  /** After the current job, unless in-process flushes have held the event loop too long (chain-budget.ts). */
+  protected override scheduleFlush(flush: () => void): void {
+    scheduleInProcessFlush(flush);
+  }
+
   protected writeFrames(frames: Uint8Array[]): void {
     this.peer?.receive(frames);
   }
@@ -69,8 +74,9 @@ class MemoryLink extends BaseLink {
     this.release?.();
     const peer = this.peer;
     this.peer = undefined;
-    // The peer learns of the close after the frames already in flight, as over a socket.
-    if (peer) nextTick(() => peer.peerClosed());
+    // The peer learns of the close after the frames already in flight, as over a socket (this end's were flushed
+    // before closeTransport; the scheduler keeps its order with any other link's flush it deferred).
+    if (peer) scheduleInProcessFlush(() => peer.peerClosed());
   }
 }
 
