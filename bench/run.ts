@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Row } from './measure.js';
 import { cpuBetween, cpuSnapshot } from './load.js';
 import { stopAll } from './processes.js';
+import { STALL_WARNING_MS, StallMonitor } from './stalls.js';
 import { chart, formatTable } from './report.js';
 import { bindingsScale } from './scenarios/bindings.js';
 import { coldStartRow } from './scenarios/cold-start.js';
@@ -45,6 +46,9 @@ const rows: Row[] = [];
 /** Adds a group's rows with the load average at its end and the CPU other processes used while it ran. */
 /** Seconds each group took, to keep the full run under 10 minutes (issue 11). */
 const groupSeconds: Record<string, number> = {};
+/** The bench process's longest event-loop stall in each group, in ms (bench/stalls.ts). */
+const groupStallMs: Record<string, number> = {};
+const stalls = new StallMonitor();
 let groupStarted = Date.now();
 const add = (group: string, ...done: Row[]): void => {
   groupSeconds[group] = Math.round((groupSeconds[group] ?? 0) + (Date.now() - groupStarted) / 1000);
@@ -76,12 +80,15 @@ let cpuAtEnd: ReturnType<typeof cpuSnapshot>;
 const failedGroups: string[] = [];
 async function group(name: string, scenarios: () => Promise<Row[]>): Promise<void> {
   if (!wanted(name)) return;
+  stalls.takeLongestMs();
   try {
     add(name, ...(await scenarios()));
   } catch (err) {
     failedGroups.push(name);
     groupStarted = Date.now();
     console.error(`error: the ${name} group failed, its rows are missing: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    groupStallMs[name] = Math.round(stalls.takeLongestMs());
   }
 }
 try {
@@ -103,6 +110,7 @@ try {
   // Before the children go: a child killed but not yet reaped counts for nothing.
   cpuAtEnd = cpuSnapshot();
   stopAll();
+  stalls.stop();
   clearInterval(sampler);
 }
 const seconds = (Date.now() - started) / 1000;
@@ -117,8 +125,11 @@ console.log(
     ` (${pairs} pairs per paired row${quick ? '; quick run: indicative only' : ''}); ${seconds.toFixed(0)} s`,
 );
 console.log(`seconds per group: ${Object.entries(groupSeconds).map(([name, s]) => `${name} ${s}`).join(', ')}`);
+console.log(`longest event-loop stall of the bench process per group, ms: ${Object.entries(groupStallMs).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
 if (failedGroups.length > 0) {
   console.log(`ERROR: ${failedGroups.length} group(s) failed, their rows are missing: ${failedGroups.join(', ')} (the error is above)`);
+  const stalled = failedGroups.filter((name) => (groupStallMs[name] ?? 0) > STALL_WARNING_MS);
+  if (stalled.length > 0) console.log(`The bench process stalled for over ${STALL_WARNING_MS} ms in ${stalled.join(', ')}: long enough for a child's heartbeat to drop its link (bench/stalls.ts).`);
   process.exitCode = 1;
 }
 const fixed = (load: number[]): string => load.map((l) => l.toFixed(2)).join(' ');
@@ -147,6 +158,7 @@ const meta = {
   pairs,
   seconds: Math.round(seconds),
   groupSeconds,
+  groupStallMs,
   failedGroups,
   load: { before: loadBefore.map((l) => Number(l.toFixed(2))), after: loadAfter.map((l) => Number(l.toFixed(2))), max1: Number(maxLoad.toFixed(2)), busy },
   usage: cpu ? { benchCores: Number(cpu.benchCores.toFixed(2)), othersCores: Number(cpu.othersCores.toFixed(2)) } : undefined,
