@@ -13,6 +13,15 @@ const [role, arg, port] = process.argv.slice(2);
 // Killed by the bench when it is done: exit normally, so that a `--cpu-prof` profile gets written.
 process.on('SIGTERM', () => process.exit(0));
 const announce = (what: Record<string, unknown>): void => console.log(JSON.stringify(what));
+/**
+ * The heartbeat of the links these processes open and accept: a ping after each silent second, as by default, but
+ * a link is dropped after 5 unanswered instead of 1. With 1, the peer has one second to answer a ping, and the bench
+ * process pauses by design (forced collections before each measurement, up to ~1 s in the nats group): a ping that
+ * fell in such a pause on a link idle during the baseline's measurement dropped the bench's link, and the nats
+ * group failed with "write EPIPE" in 4 of 6 full runs over two days. Heartbeats cost the same either way (a timer per
+ * link, a frame on a silent one); how a frozen peer is dropped is the specs' business (spec/session).
+ */
+const heartbeat = { intervalMs: 1_000, maxMissed: 5 };
 
 switch (role) {
   case 'raw-echo':
@@ -43,14 +52,14 @@ switch (role) {
   }
   case 'service-nats': {
     // The directory and the echo service on nats:// subjects of the server `arg` (nats://127.0.0.1:PORT).
-    const directory = await createServiceDirectory({ listen: [`${arg}/bench.directory`] });
-    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [`${arg}/bench.echo`] });
+    const directory = await createServiceDirectory({ listen: [`${arg}/bench.directory`], heartbeat });
+    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [`${arg}/bench.echo`], heartbeat });
     announce({ directory: directory.url, service: echo.endpoints[0] });
     break;
   }
   case 'directory-kv': {
     // A directory instance on the JetStream KV bucket of the server `arg` (nats://127.0.0.1:PORT), on TCP.
-    const directory = await createServiceDirectory({ listen: ['tcp://127.0.0.1:0'], store: jetStreamDirectory({ servers: arg! }) });
+    const directory = await createServiceDirectory({ listen: ['tcp://127.0.0.1:0'], store: jetStreamDirectory({ servers: arg! }), heartbeat });
     announce({ directory: directory.url });
     break;
   }
@@ -58,8 +67,8 @@ switch (role) {
   case 'service-ws': {
     // The directory and the echo service, both on TCP (or both on ws://), in the service process.
     const at = role === 'service' ? 'tcp://127.0.0.1:0' : 'ws://127.0.0.1:0/';
-    const directory = await createServiceDirectory({ listen: [at] });
-    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [at] });
+    const directory = await createServiceDirectory({ listen: [at], heartbeat });
+    const echo = await createService('echo', { echo: (value: unknown) => value }, { directory: directory.url, listen: [at], heartbeat });
     announce({ directory: directory.url, service: echo.endpoints[0] });
     break;
   }
@@ -67,7 +76,7 @@ switch (role) {
   case 'gateway-ws': {
     // A port may be given, so that a gateway can be started again where its clients knew it (the reconnect row).
     const at = role === 'gateway' ? `tcp://127.0.0.1:${port ?? 0}` : 'ws://127.0.0.1:0/';
-    const gateway = await createGateway({ directory: arg!, listen: [at] });
+    const gateway = await createGateway({ directory: arg!, listen: [at], heartbeat });
     announce({ gateway: gateway.url });
     break;
   }
@@ -80,7 +89,7 @@ switch (role) {
   }
   case 'gateway-libqi': {
     // A gateway bridging the libqi ServiceDirectory `arg` for qimessaging clients on TCP.
-    const gateway = await createGateway({ libqiDirectory: arg!, listen: ['tcp://127.0.0.1:0'] });
+    const gateway = await createGateway({ libqiDirectory: arg!, listen: ['tcp://127.0.0.1:0'], heartbeat });
     announce({ gateway: gateway.url });
     break;
   }
