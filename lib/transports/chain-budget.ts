@@ -2,9 +2,10 @@
  * When an in-process link's flush runs. On `nextTick`, after the job that queued the frames, so an in-process hop
  * costs a function call and not an event-loop turn. But calls answered by calls then run as one unbroken chain of
  * ticks, and the event loop waits for the chain's end: timers, socket reads and the heartbeats of the process's other
- * links with it. A burst of 400,000 in-process calls held the loop for 0.8 s, 100,000 binds for 90 s, while a TCP
- * peer drops a link that stays silent for 2–3 s. So once flushes have run for CHAIN_BUDGET_MS without the loop
- * turning, every further flush waits for `setImmediate`: the loop runs its timers and I/O, then the chain goes on.
+ * links with it. A burst of 400,000 in-process calls held the loop for 0.8 s, 100,000 binds for 90 s, while with the
+ * default heartbeat a TCP peer drops a link whose ping goes unanswered for about a second. So once flushes have run
+ * for CHAIN_BUDGET_MS without the loop turning, every further flush waits for `setImmediate`: the loop runs its
+ * timers and I/O, then the chain goes on.
  *
  * The clock and `setImmediate` are the ones of when this module loaded: a spec's fake timers must not stop links.
  */
